@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from ipo46xx.storage import MemoryStorage, Storage, open_storage
+
+from .samba import Samba, unavailable_reason
 
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "case.json").is_file())
@@ -35,3 +42,64 @@ def case(request: pytest.FixtureRequest) -> Case:
 def all_files() -> list[pathlib.Path]:
     """Every settings file under fixtures/, inputs and goldens alike."""
     return sorted(p for p in FIXTURES.rglob("*.txt"))
+
+
+# -- storage targets -------------------------------------------------------------------
+
+
+def _require_samba() -> None:
+    reason = unavailable_reason()
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"SMB tests are mandatory in CI, but: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def samba(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samba]:
+    """A real smbd on 127.0.0.1, shared by the whole test session."""
+    _require_samba()
+    server = Samba(tmp_path_factory.mktemp("samba"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def private_samba(tmp_path: pathlib.Path) -> Iterator[Samba]:
+    """A smbd of this test's own, for tests that kill or freeze the server."""
+    _require_samba()
+    server = Samba(tmp_path / "samba")
+    server.start()
+    yield server
+    server.stop()
+
+
+class Target:
+    """A storage under test, and where its files really live (None for memory)."""
+
+    def __init__(self, storage: Storage, disk: pathlib.Path | None) -> None:
+        self.storage = storage
+        self.disk = disk
+
+
+@pytest.fixture(params=["memory", "local", "smb"])
+def target(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[Target]:
+    """An empty folder on each kind of storage; the contract suite runs on all three."""
+    kind = request.param
+    if kind == "memory":
+        yield Target(MemoryStorage(), None)
+        return
+    if kind == "local":
+        folder = tmp_path / "sd" / "system" / "primary"
+        folder.mkdir(parents=True)
+        yield Target(open_storage(folder.as_uri()), folder)
+        return
+    server: Samba = request.getfixturevalue("samba")
+    sub = f"t{secrets.token_hex(4)}"
+    folder = server.share_paths["sd"] / sub / "system" / "primary"
+    folder.mkdir(parents=True)
+    storage = open_storage(server.url("sd", f"{sub}/system/primary"), password=server.password)
+    yield Target(storage, folder)
+    storage.close()

@@ -9,7 +9,23 @@ b'SET TRUSTCERTS ""\\r\\n'
 from __future__ import annotations
 
 from .document import Change, Edit, Line, SettingsFile, load, parse, unified_diff
-from .errors import InputError, Ipo46xxError, MappingError, TrustcertsError
+from .errors import (
+    AccessDeniedError,
+    AuthenticationError,
+    ConnectionFailedError,
+    ConnectionLostError,
+    FileMissingError,
+    InputError,
+    InvalidNameError,
+    Ipo46xxError,
+    LocationNotFoundError,
+    MappingError,
+    ReadOnlyError,
+    StorageError,
+    StorageTimeoutError,
+    TargetExistsError,
+    TrustcertsError,
+)
 from .statements import (
     AddStatement,
     Assignment,
@@ -21,6 +37,7 @@ from .statements import (
     Statement,
     Tag,
 )
+from .storage import Storage, open_storage
 from .trustcerts import (
     TrustcertsLine,
     blank_trustcerts,
@@ -32,27 +49,40 @@ from .trustcerts import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessDeniedError",
     "AddStatement",
     "Assignment",
+    "AuthenticationError",
     "Change",
+    "ConnectionFailedError",
+    "ConnectionLostError",
     "Edit",
+    "FileMissingError",
     "GetStatement",
     "GotoStatement",
     "IfStatement",
     "InputError",
+    "InvalidNameError",
     "Ipo46xxError",
     "Line",
+    "LocationNotFoundError",
     "Malformed",
     "MappingError",
+    "ReadOnlyError",
     "SetStatement",
     "SettingsFile",
     "Statement",
+    "Storage",
+    "StorageError",
+    "StorageTimeoutError",
     "Tag",
+    "TargetExistsError",
     "TrustcertsError",
     "TrustcertsLine",
     "__version__",
     "blank_trustcerts",
     "load",
+    "open_storage",
     "parse",
     "replace_trustcerts",
     "trustcerts",

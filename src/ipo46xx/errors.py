@@ -26,3 +26,47 @@ class TrustcertsError(InputError):
 
 class MappingError(InputError):
     """An old-to-new certificate name mapping is unknown, ambiguous or does not apply."""
+
+
+class InvalidNameError(InputError):
+    """A file name for a storage target is not a plain name inside its folder."""
+
+
+class StorageError(Ipo46xxError):
+    """A storage target (SD card folder, SMB share) could not do what was asked."""
+
+
+class FileMissingError(StorageError, FileNotFoundError):
+    """The file is not in the target folder."""
+
+
+class TargetExistsError(StorageError, FileExistsError):
+    """A no-clobber rename or exclusive create found its target already there."""
+
+
+class LocationNotFoundError(StorageError):
+    """The folder, share or server named by a target URL does not exist."""
+
+
+class AuthenticationError(StorageError):
+    """The server refused the user name or password."""
+
+
+class AccessDeniedError(StorageError, PermissionError):
+    """The server or file system refused access."""
+
+
+class ReadOnlyError(AccessDeniedError):
+    """The target can be read but not written (read-only share, write-protected card)."""
+
+
+class ConnectionFailedError(StorageError, ConnectionError):
+    """No connection could be made to the server."""
+
+
+class ConnectionLostError(StorageError, ConnectionError):
+    """The connection dropped in the middle of an operation."""
+
+
+class StorageTimeoutError(StorageError, TimeoutError):
+    """The server did not answer within the time limit."""

@@ -1,0 +1,403 @@
+"""An SMB share (smbprotocol's ``smbclient``), e.g. ``smb://admin@ipo.example/sd/system/primary``.
+
+This module imports ``smbclient``; :func:`ipo46xx.storage.open_storage` imports this
+module only for ``smb://`` targets, so that work on local files never pays for it.
+
+* Connections live in this storage's own cache, never smbclient's global one; the port
+  goes with every call.  Signing is required; ``encrypt=True`` also requires encryption
+  and refuses a server that cannot encrypt.
+* Atomic write: exclusive create of a temporary name in the same folder, write, SMB2
+  FLUSH, close, then ``replace`` onto the target; the temporary is removed on failure.
+* Rename without clobbering: SMB rename without ``ReplaceIfExists``; the server refuses
+  an existing target.
+* Time limits: smbprotocol's reads and writes wait for ever on a server that stops
+  answering.  Every operation here therefore runs in a worker thread and must finish
+  within ``timeout`` seconds (default :data:`DEFAULT_TIMEOUT`; connecting has its own
+  ``connect_timeout``).  Past the limit the connection's socket is shut down, which
+  wakes smbprotocol, and :class:`~ipo46xx.errors.StorageTimeoutError` is raised; the
+  next operation connects afresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import stat
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import smbclient
+from smbprotocol.exceptions import (
+    LogonFailure,
+    SMBAuthenticationError,
+    SMBConnectionClosed,
+    SMBOSError,
+    SMBResponseException,
+)
+
+from ..errors import (
+    AccessDeniedError,
+    AuthenticationError,
+    ConnectionFailedError,
+    ConnectionLostError,
+    LocationNotFoundError,
+    ReadOnlyError,
+    StorageError,
+    StorageTimeoutError,
+    TargetExistsError,
+)
+from .base import StorageBase, missing, temporary_name, validate_name
+
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_TIMEOUT", "SmbStorage"]
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds one SMB operation (read, write, rename, ...) may take before it is abandoned."""
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for the TCP connection to the server."""
+
+T = TypeVar("T")
+
+# NTSTATUS values (MS-ERREF 2.3) that the mapping below tells apart.
+_NOT_FOUND = {0xC0000034, 0xC000003A, 0xC0000225, 0xC000000F}
+_BAD_SHARE = {0xC00000CC, 0xC00000BE}
+_COLLISION = 0xC0000035
+_DENIED = {0xC0000022, 0xC0000043}
+_WRITE_PROTECTED = 0xC00000A2
+_LOGON = {0xC000006D, 0xC000006E, 0xC0000064, 0xC0000072, 0xC0000071, 0xC0000234}
+_DISK_FULL = 0xC000007F
+
+
+class SmbStorage(StorageBase):
+    """A folder on an SMB share.  The password is kept out of ``repr``, URLs and errors.
+
+    >>> SmbStorage  # doctest: +ELLIPSIS
+    <class 'ipo46xx.storage.smb.SmbStorage'>
+    """
+
+    def __init__(
+        self,
+        host: str,
+        share: str,
+        folder: str = "",
+        *,
+        port: int = 445,
+        username: str | None = None,
+        password: str | None = None,
+        encrypt: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    ) -> None:
+        self._host = host
+        self._share = share
+        self._folder = folder.strip("/\\").replace("/", "\\")
+        self._port = port
+        self._username = username
+        self.__password = password
+        self._encrypt = encrypt
+        self._timeout = timeout
+        self._connect_timeout = connect_timeout
+        self._cache: dict[str, Any] = {}
+        self._closed = False
+        try:
+            self._call("connecting to", None, self._connect, writing=False)
+        except BaseException:
+            self.close()  # do not leave a half-open session behind
+            raise
+
+    # -- naming -----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        user = f"{self._username}@" if self._username else ""
+        port = f":{self._port}" if self._port != 445 else ""
+        folder = "/" + self._folder.replace("\\", "/") if self._folder else ""
+        return f"smb://{user}{self._host}{port}/{self._share}{folder}"
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one operation may take."""
+        return self._timeout
+
+    def _unc(self, name: str | None = None) -> str:
+        parts = [f"\\\\{self._host}", self._share]
+        if self._folder:
+            parts.append(self._folder)
+        if name is not None:
+            parts.append(validate_name(name))
+        return "\\".join(parts)
+
+    def _where(self, name: str | None) -> str:
+        return f"{self.url}/{name}" if name else self.url
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "port": self._port,
+            "connection_cache": self._cache,
+            "username": self._username,
+            "password": self.__password,
+            "connection_timeout": self._connect_timeout,
+        }
+
+    # -- running operations with a deadline ---------------------------------------------
+
+    def _call(self, doing: str, name: str | None, function: Callable[[], T], *, writing: bool) -> T:
+        if self._closed:
+            raise StorageError(f"{self.url} was closed; open the target again")
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = function()
+            except BaseException as exc:  # handed to the calling thread below
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=run, name="ipo46xx-smb", daemon=True)
+        worker.start()
+        worker.join(self._timeout)
+        if worker.is_alive():
+            self._abort(worker)
+            raise StorageTimeoutError(
+                f"{self._where(name)}: no answer from {self._host} port {self._port} within "
+                f"{self._timeout:g} s while {doing} it; check that the server is up and "
+                "reachable, then run the command again"
+            )
+        if "error" in outcome:
+            raise self._map(outcome["error"], doing, name, writing) from outcome["error"]
+        return outcome["value"]  # type: ignore[no-any-return]
+
+    def _abort(self, worker: threading.Thread) -> None:
+        """Wake a worker stuck on a silent server and forget the connection."""
+        for connection in list(self._cache.values()):
+            sock = getattr(getattr(connection, "transport", None), "_sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+        worker.join(5.0)
+        self._cache.clear()
+
+    # -- errors ---------------------------------------------------------------------------
+
+    def _map(self, exc: BaseException, doing: str, name: str | None, writing: bool) -> Exception:
+        where = self._where(name)
+        if isinstance(exc, StorageError):
+            return exc
+        if isinstance(exc, (LogonFailure, SMBAuthenticationError)):
+            return self._auth_error()
+        if isinstance(exc, SMBOSError):
+            return self._status_error(exc.ntstatus, str(exc.strerror), doing, name, writing)
+        if isinstance(exc, SMBResponseException):
+            return self._status_error(exc.status, exc.message, doing, name, writing)
+        if isinstance(exc, ValueError) and isinstance(exc.__cause__, OSError):
+            return self._connect_error(exc.__cause__)
+        if "encryption is required" in str(exc):
+            return ConnectionFailedError(
+                f"{self.url}: the server cannot encrypt SMB traffic but encryption was "
+                "required; use a server and share with SMB 3 encryption, or drop --encrypt"
+            )
+        if (
+            isinstance(exc, (SMBConnectionClosed, ConnectionError, BrokenPipeError))
+            or (isinstance(exc, OSError) and not isinstance(exc, SMBOSError))
+            # A dead connection also surfaces as a request that finds no credits left.
+            or "credits are available" in str(exc)
+            or not self._connections_alive()
+        ):
+            self._cache.clear()
+            return ConnectionLostError(
+                f"{where}: the connection to {self._host} port {self._port} was lost while "
+                f"{doing} it; check the server and the network, then run the command again"
+            )
+        return StorageError(f"{where}: {doing} it failed: {exc}")
+
+    def _connections_alive(self) -> bool:
+        for connection in self._cache.values():
+            transport = getattr(connection, "transport", None)
+            worker = getattr(connection, "_t_worker", None)
+            if not getattr(transport, "connected", True):
+                return False
+            if worker is not None and not worker.is_alive():
+                return False
+        return True
+
+    def _auth_error(self) -> AuthenticationError:
+        user = self._username or "(no user name)"
+        return AuthenticationError(
+            f"{self.url}: {self._host} refused user {user} with the password given; check "
+            "the user name and the password (IPO46XX_SMB_PASSWORD)"
+        )
+
+    def _connect_error(self, cause: OSError) -> ConnectionFailedError:
+        if isinstance(cause, socket.gaierror):
+            reason = "the host name cannot be resolved; check its spelling"
+        elif isinstance(cause, ConnectionRefusedError):
+            reason = "the connection was refused; is SMB enabled there and the port right?"
+        elif isinstance(cause, TimeoutError):
+            reason = f"no answer within {self._connect_timeout:g} s; check the address"
+        else:
+            reason = f"{cause.strerror or cause}; check the address and the network"
+        return ConnectionFailedError(
+            f"{self.url}: cannot connect to {self._host} port {self._port}: {reason}"
+        )
+
+    def _status_error(
+        self, status: int | None, text: str, doing: str, name: str | None, writing: bool
+    ) -> StorageError:
+        where = self._where(name)
+        if status in _LOGON:
+            return self._auth_error()
+        if status in _BAD_SHARE:
+            return self._share_missing()
+        if status in _NOT_FOUND:
+            return missing(self.url, name) if name else self._folder_missing()
+        if status == _COLLISION:
+            return TargetExistsError(f"{where} already exists; it was left untouched")
+        if status == _WRITE_PROTECTED or (writing and status in _DENIED):
+            return ReadOnlyError(
+                f"cannot write {where}: access denied for user {self._username}; the share "
+                "or folder is read-only for this user; ask for write access to it"
+            )
+        if status in _DENIED:
+            return AccessDeniedError(
+                f"access denied {doing} {where} as user {self._username}; ask for access"
+            )
+        if status == _DISK_FULL:
+            return StorageError(f"{where}: the share is full; free some space")
+        code = f"0x{status:08X}" if status is not None else "unknown status"
+        return StorageError(f"{where}: {doing} it failed ({code}: {text})")
+
+    def _share_missing(self) -> LocationNotFoundError:
+        return LocationNotFoundError(
+            f"{self.url}: there is no share {self._share!r} on {self._host}; check the "
+            "share name (the first part of the path after the host)"
+        )
+
+    def _folder_missing(self) -> LocationNotFoundError:
+        return LocationNotFoundError(
+            f"{self.url}: folder {self._folder.replace(chr(92), '/')!r} does not exist on "
+            f"share {self._share!r}; "
+            "check the path"
+        )
+
+    # -- operations -----------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        smbclient.register_session(
+            self._host,
+            username=self._username,
+            password=self.__password,
+            port=self._port,
+            encrypt=self._encrypt or None,
+            connection_timeout=self._connect_timeout,
+            connection_cache=self._cache,
+            require_signing=True,
+        )
+        share = f"\\\\{self._host}\\{self._share}"
+        try:
+            smbclient.stat(share, **self._kwargs())
+        except SMBOSError as exc:
+            if exc.ntstatus in _NOT_FOUND | _BAD_SHARE:
+                raise self._share_missing() from exc
+            raise
+        if self._folder:
+            try:
+                info = smbclient.stat(self._unc(), **self._kwargs())
+            except SMBOSError as exc:
+                if exc.ntstatus in _NOT_FOUND:
+                    raise self._folder_missing() from exc
+                raise
+            if not stat.S_ISDIR(info.st_mode):
+                raise LocationNotFoundError(
+                    f"{self.url}: {self._folder!r} is a file, not a folder; give the folder"
+                )
+
+    def read(self, name: str) -> bytes:
+        path = self._unc(name)
+
+        def read() -> bytes:
+            with smbclient.open_file(path, "rb", **self._kwargs()) as handle:
+                return handle.read()  # type: ignore[no-any-return]
+
+        return self._call("reading", name, read, writing=False)
+
+    def exists(self, name: str) -> bool:
+        path = self._unc(name)
+
+        def exists() -> bool:
+            try:
+                info = smbclient.stat(path, **self._kwargs())
+            except SMBOSError as exc:
+                if exc.ntstatus in _NOT_FOUND:
+                    return False
+                raise
+            return stat.S_ISREG(info.st_mode)
+
+        return self._call("looking for", name, exists, writing=False)
+
+    def write(self, name: str, data: bytes) -> None:
+        target = self._unc(name)
+        temporary = self._unc(temporary_name(name))
+
+        def write() -> None:
+            kwargs = self._kwargs()
+            try:
+                with smbclient.open_file(temporary, "xb", buffering=0, **kwargs) as handle:
+                    view = memoryview(data)
+                    while view:
+                        view = view[handle.write(view) :]
+                    handle.fd.flush()  # SMB2 FLUSH: the server writes it to its disk
+                smbclient.replace(temporary, target, **kwargs)
+            except BaseException:
+                # The server may be gone; the original error is what matters.
+                with contextlib.suppress(Exception):
+                    smbclient.remove(temporary, **kwargs)
+                raise
+
+        self._call("writing", name, write, writing=True)
+
+    def rename(self, source: str, target: str) -> None:
+        src, dst = self._unc(source), self._unc(target)
+
+        def rename() -> None:
+            try:
+                smbclient.rename(src, dst, **self._kwargs())
+            except SMBOSError as exc:
+                if exc.ntstatus == _COLLISION:
+                    raise TargetExistsError(
+                        f"{target} already exists in {self.url}; {source} was not renamed"
+                    ) from exc
+                raise
+
+        self._call("renaming", source, rename, writing=True)
+
+    def remove(self, name: str) -> None:
+        path = self._unc(name)
+        self._call("removing", name, lambda: smbclient.remove(path, **self._kwargs()), writing=True)
+
+    def list(self) -> list[str]:
+        folder = self._unc()
+
+        def listing() -> list[str]:
+            return sorted(
+                entry.name
+                for entry in smbclient.scandir(folder, **self._kwargs())
+                if entry.is_file()
+            )
+
+        return self._call("listing", None, listing, writing=False)
+
+    def close(self) -> None:
+        """Log off and close this storage's own connections."""
+        if self._closed:
+            return
+        self._closed = True
+        cache = self._cache
+        worker = threading.Thread(
+            target=smbclient.reset_connection_cache,
+            kwargs={"fail_on_error": False, "connection_cache": cache},
+            daemon=True,
+        )
+        worker.start()
+        worker.join(self._timeout)
+        if worker.is_alive():
+            self._abort(worker)

@@ -118,12 +118,13 @@ class Samba:
         for _attempt in range(3):
             self.port = _free_port()
             config = self._write_config()
-            subprocess.run(
-                ["pdbedit", "-s", str(config), "-a", "-u", self.user, "-t"],
-                input=f"{self.password}\n{self.password}\n".encode(),
-                capture_output=True,
-                check=True,
-            )
+            if not (self.root / "state" / "private" / "passdb.tdb").exists():
+                subprocess.run(
+                    ["pdbedit", "-s", str(config), "-a", "-u", self.user, "-t"],
+                    input=f"{self.password}\n{self.password}\n".encode(),
+                    capture_output=True,
+                    check=True,
+                )
             log = open(self.root / "smbd.out", "ab")  # noqa: SIM115  (kept for the server)
             self.process = subprocess.Popen(
                 ["smbd", "--foreground", "--no-process-group", "-s", str(config), "--debug-stdout"],

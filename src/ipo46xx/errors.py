@@ -70,3 +70,23 @@ class ConnectionLostError(StorageError, ConnectionError):
 
 class StorageTimeoutError(StorageError, TimeoutError):
     """The server did not answer within the time limit."""
+
+
+class FetchError(Ipo46xxError):
+    """The IP Office could not be reached, or did not answer with a settings file."""
+
+
+class StateError(Ipo46xxError):
+    """A staging step cannot run from the state the journal records."""
+
+
+class TargetChangedError(StateError):
+    """The target no longer holds what the journal expects; nothing was changed."""
+
+
+class LockedError(StateError):
+    """Another run is working on the same target right now."""
+
+
+class JournalError(Ipo46xxError):
+    """The local journal of a staging run is missing, unreadable or damaged."""

@@ -1,0 +1,152 @@
+"""The decisions of the staging flow, kept apart from any I/O.
+
+Given what the target holds now (the content hash of ``46xxsettings.txt`` and of
+``46xxsettings.bak``, or ``None`` when absent) and what the journal expects, each
+``decide_*`` function returns the one next :class:`Action`, ``None`` when the operation
+is complete, or raises :class:`~ipo46xx.errors.TargetChangedError` for a target in a
+shape the run did not produce.  The same functions drive the real run and the dry run.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from .errors import TargetChangedError
+from .journal import Journal
+
+__all__ = [
+    "BACKUP",
+    "SETTINGS",
+    "Action",
+    "Expect",
+    "View",
+    "changed",
+    "decide_restore",
+    "decide_rollback",
+    "decide_stage",
+]
+
+SETTINGS = "46xxsettings.txt"
+BACKUP = "46xxsettings.bak"
+
+View = dict[str, "str | None"]
+
+
+@attrs.frozen
+class Action:
+    """One change to the target: what, on which file, and for the journal."""
+
+    step: str
+    op: str  # "rename" | "write" | "remove" | "prepare"
+    name: str = ""
+    target: str = ""
+    kind: str = ""  # journal copy to write
+
+    def describe(self, where: str) -> str:
+        if self.op == "rename":
+            return f"rename {self.name} to {self.target} on {where} (never over an existing file)"
+        if self.op == "write":
+            what = {
+                "staged": "the edited file (TRUSTCERTS blanked)",
+                "restored": "the administrator's file with the new root CA name",
+                "original": "the administrator's original file from the journal",
+            }[self.kind]
+            return f"write {what} as {self.name} on {where} (atomic), then read it back"
+        if self.op == "remove":
+            return f"remove {self.name} from {where}"
+        return "download the file the IP Office now generates and work out the new root CA"
+
+
+@attrs.frozen
+class Expect:
+    """The content hashes the journal expects, by role."""
+
+    original: str | None = None
+    staged: str | None = None
+    restored: str | None = None
+    regenerated: str | None = None
+
+    @classmethod
+    def of(cls, journal: Journal) -> Expect:
+        """The hashes recorded in ``journal``."""
+        return cls(*(journal.digest(k) for k in ("original", "staged", "restored", "regenerated")))
+
+
+def changed(view: View, expect: Expect, doing: str) -> TargetChangedError:
+    def name(digest: str | None) -> str:
+        if digest is None:
+            return "absent"
+        for role in ("original", "staged", "restored"):
+            if digest == getattr(expect, role):
+                return f"the {role} file"
+        return "a file this run did not write"
+
+    return TargetChangedError(
+        f"the target changed under us: {SETTINGS} is {name(view[SETTINGS])} and {BACKUP} is "
+        f"{name(view[BACKUP])}, which {doing} does not expect. Nothing more was changed; "
+        "find out who edited the card, then run the command again or rollback"
+    )
+
+
+def decide_stage(view: View, expect: Expect) -> Action | None:
+    txt, bak = view[SETTINGS], view[BACKUP]
+    if expect.original:
+        if bak not in (None, expect.original):
+            raise changed(view, expect, "stage")
+        if txt == expect.original and bak is None:
+            return Action("park", "rename", SETTINGS, BACKUP)
+        if txt is None and bak == expect.original:
+            return Action("write", "write", SETTINGS, kind="staged")
+        if txt == expect.staged and bak == expect.original:
+            return None
+    elif bak is None:
+        if txt is None:
+            return Action("write", "write", SETTINGS, kind="staged")
+        if txt == expect.staged:
+            return None
+    raise changed(view, expect, "stage")
+
+
+def decide_restore(view: View, expect: Expect) -> Action | None:
+    txt, bak = view[SETTINGS], view[BACKUP]
+    if expect.original:
+        if bak == expect.original:
+            if txt == expect.staged:
+                return Action("remove-staged", "remove", SETTINGS)
+            if txt is None:
+                if expect.restored is None:
+                    return Action("fetch-regenerated", "prepare")
+                return Action("write-restored", "write", SETTINGS, kind="restored")
+            if txt == expect.restored:
+                return Action("remove-backup", "remove", BACKUP)
+        elif bak is None and txt is not None and txt == expect.restored:
+            return None
+    elif bak is None:
+        if txt == expect.staged:
+            return Action("remove-staged", "remove", SETTINGS)
+        if txt is None:
+            return Action("fetch-regenerated", "prepare") if expect.regenerated is None else None
+    raise changed(view, expect, "restore")
+
+
+def decide_rollback(view: View, expect: Expect) -> Action | None:
+    txt, bak = view[SETTINGS], view[BACKUP]
+    ours = {d for d in (expect.staged, expect.restored) if d is not None} - {expect.original}
+    if expect.original:
+        if bak not in (None, expect.original):
+            raise changed(view, expect, "rollback")
+        if txt == expect.original:
+            return None if bak is None else Action("remove-backup", "remove", BACKUP)
+        if txt in ours:
+            # Replace in one atomic step, so that the card never lacks the file.
+            return Action("write-original", "write", SETTINGS, kind="original")
+        if txt is None:
+            if bak == expect.original:
+                return Action("unpark", "rename", BACKUP, SETTINGS)
+            return Action("write-original", "write", SETTINGS, kind="original")
+    elif bak is None:
+        if txt in ours:
+            return Action("remove-ours", "remove", SETTINGS)
+        if txt is None:
+            return None
+    raise changed(view, expect, "rollback")

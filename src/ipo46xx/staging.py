@@ -1,0 +1,605 @@
+"""The advisory's nine steps as a journaled, resumable, reversible process.
+
+Avaya PSN005042u, steps 1-5 (:meth:`Stager.stage`) and 8 (:meth:`Stager.restore`);
+steps 6, 7 and 9 are the operator's (restart phones, regenerate the certificate), and
+:meth:`Stager.verify` checks what the IP Office serves between them.
+
+How it stays safe:
+
+* The administrator's own ``46xxsettings.txt`` is copied into the local journal before
+  anything on the target changes, and then exists at every instant as the ``.txt``, the
+  ``.bak`` or that copy.  :meth:`Stager.rollback` puts it back from any state.
+* Each operation is a loop: look at the target (content hashes of the ``.txt`` and
+  ``.bak``), decide the one next action from what the journal expects, record it as
+  started, do it, record it as done.  A crash anywhere leaves a target that the next
+  run recognises and continues from; a target in any other shape stops the run with
+  :class:`~ipo46xx.errors.TargetChangedError` before it changes anything more.
+* ``plan()`` runs the same decisions over a picture of the target and changes nothing.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from .document import Edit, SettingsFile, parse, unified_diff
+from .errors import InputError, MappingError, StateError, TargetChangedError
+from .fetch import DEFAULT_TIMEOUT, fetch, settings_url
+from .flow import (
+    BACKUP,
+    SETTINGS,
+    Action,
+    Expect,
+    View,
+    decide_restore,
+    decide_rollback,
+    decide_stage,
+)
+from .journal import Journal, default_state_dir, state_lock
+from .storage import Storage, digest_of, is_temporary
+from .trustcerts import (
+    ROOT_CA_PATTERN,
+    blank_trustcerts,
+    replace_trustcerts,
+    trustcerts,
+    trustcerts_mapping,
+)
+
+__all__ = ["Outcome", "Plan", "Stager", "Status", "Verification"]
+
+NEW, STAGING, STAGED = "new", "staging", "staged"
+RESTORING, RESTORED = "restoring", "restored"
+ROLLING_BACK, ROLLED_BACK = "rolling-back", "rolled-back"
+
+# A journal left in NEW stopped before the target was touched: stage starts over.
+_STAGE_FROM = (NEW, STAGING, RESTORED, ROLLED_BACK)
+
+MANAGER_PATH = "File > Advanced > Security Settings > System > Certificates"
+
+
+@attrs.frozen
+class Plan:
+    """What an operation would do: its steps in order and the diff of the file it writes."""
+
+    action: str
+    steps: list[str]
+    diff: str
+    notes: list[str]
+
+
+@attrs.frozen
+class Outcome:
+    """What an operation did, the state it left, and what the operator must do next."""
+
+    action: str
+    state: str
+    done: list[str]
+    next_steps: list[str]
+    diff: str
+
+
+@attrs.frozen
+class Status:
+    """Where a run stands: journal state, its steps, and what the target holds now."""
+
+    state: str
+    target: str
+    ipo: str | None
+    steps: list[dict[str, str]]
+    files: dict[str, str]
+    next_steps: list[str]
+
+
+@attrs.frozen
+class Verification:
+    """Whether the IP Office serves what the journal expects."""
+
+    ok: bool
+    state: str
+    message: str
+    served_sha256: str
+    diff: str
+
+
+class _PutBack(Exception):  # noqa: N818  (control flow inside restore)
+    """The regenerated file is not usable: put the staged file back and stop."""
+
+
+class Stager:
+    """Run the advisory's flow for one IP Office and one target folder.
+
+    ``ipo`` is an address or URL (``/46xxsettings.txt`` is appended when missing).
+    ``state_dir`` holds the journal; it defaults to the XDG state folder for the target.
+
+    >>> from ipo46xx.storage import MemoryStorage
+    >>> from ipo46xx.emulator import IpOfficeEmulator
+    >>> card = MemoryStorage()
+    >>> import tempfile
+    >>> with IpOfficeEmulator(card) as ipo:
+    ...     stager = Stager(ipo.url, card, tempfile.mkdtemp())
+    ...     stager.stage().state
+    'staged'
+    """
+
+    def __init__(
+        self,
+        ipo: str,
+        storage: Storage,
+        state_dir: str | pathlib.Path | None = None,
+        *,
+        verify: bool = True,
+        cafile: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.ipo_url = settings_url(ipo)
+        self.storage = storage
+        self.state_dir = (
+            pathlib.Path(state_dir) if state_dir is not None else default_state_dir(storage.url)
+        )
+        self._verify = verify
+        self._cafile = cafile
+        self._timeout = timeout
+
+    # -- public operations ------------------------------------------------------------
+
+    def plan(self, action: str | None = None, mapping: Mapping[str, str] | None = None) -> Plan:
+        """What ``stage``, ``restore`` or ``rollback`` would do now; changes nothing.
+
+        Without ``action``, the operation the current state calls for.
+        """
+        journal = Journal.load(self.state_dir)
+        if action is None:
+            state = journal.state if journal else NEW
+            action = {STAGED: "restore", RESTORING: "restore", ROLLING_BACK: "rollback"}.get(
+                state, "stage"
+            )
+        if action == "stage":
+            return self._plan_stage(journal)
+        if action == "restore":
+            return self._plan_restore(self._require(journal, "restore"), mapping)
+        if action == "rollback":
+            return self._plan_rollback(self._require(journal, "rollback"))
+        raise InputError(f"unknown action {action!r}; use stage, restore or rollback")
+
+    def stage(self) -> Outcome:
+        """Steps 1-5: download, blank TRUSTCERTS, park the explicit file, write, check."""
+        with state_lock(self.state_dir, self.storage.url):
+            journal = Journal.load(self.state_dir)
+            if journal is not None and journal.state == STAGED:
+                self._run(journal, decide_stage)  # raises if the target changed
+                return self._outcome("stage", journal, ["already staged; nothing to do"], "")
+            if journal is not None and journal.state not in _STAGE_FROM:
+                raise StateError(self._wrong_state(journal.state, "stage"))
+            diff = ""
+            if journal is None or journal.state != STAGING:
+                journal, diff = self._begin_stage()
+            done = self._run(journal, decide_stage)
+            self._sweep(journal)
+            journal.state = STAGED
+            journal.save()
+            return self._outcome("stage", journal, done, diff)
+
+    def restore(self, mapping: Mapping[str, str] | None = None) -> Outcome:
+        """Step 8: remove the staged file and bring back the administrator's file with the
+        new root CA name (worked out from the IP Office, or ``mapping``)."""
+        with state_lock(self.state_dir, self.storage.url):
+            journal = self._require(Journal.load(self.state_dir), "restore")
+            if journal.state == RESTORED:
+                self._run(journal, decide_restore)
+                return self._outcome("restore", journal, ["already restored; nothing to do"], "")
+            if journal.state not in (STAGED, RESTORING):
+                raise StateError(self._wrong_state(journal.state, "restore"))
+            if journal.state == STAGED:
+                decide_restore(self._look(), Expect.of(journal))  # refuse a changed target
+                journal.data["mapping"] = dict(mapping) if mapping else None
+                journal.state = RESTORING
+                journal.save()
+            try:
+                done = self._run(journal, decide_restore)
+            except _PutBack as problem:
+                self._put_back(journal)
+                raise StateError(str(problem)) from None
+            self._sweep(journal)
+            journal.state = RESTORED
+            journal.save()
+            diff = ""
+            if journal.digest("original") and journal.digest("restored"):
+                diff = unified_diff(
+                    parse(journal.kept("original")),
+                    parse(journal.kept("restored")),
+                    f"{BACKUP} (administrator's file)",
+                    f"{SETTINGS} (restored)",
+                )
+            return self._outcome("restore", journal, done, diff)
+
+    def rollback(self) -> Outcome:
+        """Put the target back exactly as it was before ``stage``, from any state."""
+        with state_lock(self.state_dir, self.storage.url):
+            journal = self._require(Journal.load(self.state_dir), "rollback")
+            if journal.state == NEW:
+                raise StateError(f"nothing was changed on {self.storage.url}; nothing to roll back")
+            journal.state = ROLLING_BACK
+            journal.save()
+            done = self._run(journal, decide_rollback)
+            self._sweep(journal)
+            journal.state = ROLLED_BACK
+            journal.save()
+            return self._outcome(
+                "rollback", journal, done or ["the target was already as before"], ""
+            )
+
+    def status(self) -> Status:
+        """The journal's state and steps, and what the target's files are now."""
+        journal = Journal.load(self.state_dir)
+        if journal is None:
+            return Status(
+                NEW,
+                self.storage.url,
+                None,
+                [],
+                self._describe_files(None),
+                [
+                    "nothing recorded for this target yet; start with stage "
+                    f"(journal: {self.state_dir})"
+                ],
+            )
+        return Status(
+            journal.state,
+            self.storage.url,
+            str(journal.data.get("ipo")),
+            list(journal.data["steps"]),
+            self._describe_files(journal),
+            _next_steps(journal.state, self.ipo_url, self.storage.url),
+        )
+
+    def verify(self) -> Verification:
+        """Download what the IP Office serves now; is it what the journal expects?"""
+        journal = self._require(Journal.load(self.state_dir), "verify")
+        served = self._fetch()
+        digest = digest_of(served)
+        state = journal.state
+        expected: bytes | None = None
+        if state == STAGED:
+            expected = journal.kept("staged")
+            what = "the staged file (TRUSTCERTS blanked)"
+        elif state == RESTORED and journal.digest("original"):
+            expected = journal.kept("restored")
+            what = "the administrator's file with the new root CA"
+        elif state == ROLLED_BACK and journal.digest("original"):
+            expected = journal.kept("original")
+            what = "the administrator's original file"
+        elif state in (RESTORED, ROLLED_BACK):
+            ok = digest != journal.digest("staged") and any(
+                t.names for t in trustcerts(parse(served))
+            )
+            message = (
+                "the IP Office serves its auto-generated file, which trusts "
+                + ", ".join(sorted({n for t in trustcerts(parse(served)) for n in t.names}))
+                if ok
+                else "the IP Office does not serve an auto-generated file with a root CA; "
+                "check that no explicit 46xxsettings.txt is left on the SD card"
+            )
+            return Verification(ok, state, message, digest, "")
+        else:
+            raise StateError(self._wrong_state(state, "verify"))
+        if served == expected:
+            return Verification(True, state, f"the IP Office serves {what}", digest, "")
+        diff = unified_diff(parse(expected), parse(served), "expected", "served")
+        return Verification(
+            False,
+            state,
+            f"the IP Office does not serve {what}; is the target its SD card folder "
+            "(system/primary), and has the card been re-read?",
+            digest,
+            diff,
+        )
+
+    # -- stage ------------------------------------------------------------------------
+
+    def _begin_stage(self) -> tuple[Journal, str]:
+        if self.storage.exists(BACKUP):
+            raise TargetChangedError(
+                f"{BACKUP} already exists on {self.storage.url} and this run did not make it; "
+                "it may be someone's only copy. Move it away (or delete it if you are sure), "
+                "then run stage again"
+            )
+        served, original, edit = self._prepare_stage()
+        journal = Journal.create(self.state_dir, self.storage.url, self.ipo_url)
+        journal.step("fetch", "done", f"{self.ipo_url} ({len(served)} bytes)")
+        journal.keep("served", served)
+        if original is not None:
+            journal.keep("original", original)
+        journal.keep("staged", edit.document.to_bytes())
+        lines = ", ".join(str(change.line) for change in edit.changes)
+        journal.step("blank", "done", f"TRUSTCERTS blanked on line(s) {lines}")
+        journal.state = STAGING
+        journal.save()
+        diff = unified_diff(
+            parse(served), edit.document, f"{SETTINGS} (served)", f"{SETTINGS} (staged)"
+        )
+        return journal, diff
+
+    def _prepare_stage(self) -> tuple[bytes, bytes | None, Edit]:
+        served = self._fetch()
+        original = self.storage.read(SETTINGS) if self.storage.exists(SETTINGS) else None
+        if original is not None and original != served:
+            raise TargetChangedError(
+                f"the IP Office at {self.ipo_url} serves a different file than the "
+                f"{SETTINGS} on {self.storage.url}; is the target the IP Office's SD card "
+                "folder (system/primary)? Nothing was changed"
+            )
+        doc = parse(served, name=f"{SETTINGS} from {self.ipo_url}")
+        edit = blank_trustcerts(doc)
+        if not edit.changed:
+            found = trustcerts(doc)
+            why = (
+                'every active TRUSTCERTS is already ""'
+                if found
+                else "it has no active SET TRUSTCERTS line"
+            )
+            raise InputError(
+                f"nothing to blank in the file {self.ipo_url} serves: {why}. Phones that "
+                "read it are not told to trust a certificate; the advisory's flow is not needed"
+            )
+        return served, original, edit
+
+    def _plan_stage(self, journal: Journal | None) -> Plan:
+        if journal is not None and journal.state not in _STAGE_FROM:
+            raise StateError(self._wrong_state(journal.state, "stage"))
+        if journal is not None and journal.state == STAGING:
+            expect = Expect.of(journal)
+            diff = unified_diff(parse(journal.kept("served")), parse(journal.kept("staged")))
+        else:
+            if self.storage.exists(BACKUP):
+                raise TargetChangedError(
+                    f"{BACKUP} already exists on {self.storage.url}; stage would stop here"
+                )
+            served, original, edit = self._prepare_stage()
+            expect = Expect(
+                original=digest_of(original) if original is not None else None,
+                staged=digest_of(edit.document.to_bytes()),
+            )
+            diff = unified_diff(
+                parse(served), edit.document, f"{SETTINGS} (served)", f"{SETTINGS} (staged)"
+            )
+        steps = [f"download {self.ipo_url}", "blank every active TRUSTCERTS"]
+        steps += self._simulate(expect, decide_stage)
+        notes = (
+            []
+            if expect.original
+            else [f"no explicit {SETTINGS} on the target: nothing to park as {BACKUP}"]
+        )
+        return Plan("stage", steps, diff, notes)
+
+    # -- restore ----------------------------------------------------------------------
+
+    def _prepare_restore(self, journal: Journal) -> None:
+        """Fetch what the IP Office generates now and work out the restored file."""
+        regenerated = self._fetch()
+        if digest_of(regenerated) == journal.digest("staged"):
+            raise _PutBack(
+                f"the IP Office still serves the staged file after it was removed from "
+                f"{self.storage.url}; the target may not be its SD card. The staged file was "
+                "put back"
+            )
+        journal.keep("regenerated", regenerated)
+        new_doc = parse(regenerated, name=f"{SETTINGS} regenerated by the IP Office")
+        served = parse(journal.kept("served"))
+        old_cas = _root_cas(served)
+        still = old_cas & _root_cas(new_doc)
+        explicit = journal.data.get("mapping")
+        if still and not explicit:
+            raise _PutBack(
+                f"the IP Office still uses the old root CA {', '.join(sorted(still))}: the "
+                f"certificate has not been regenerated (step 7: Manager, {MANAGER_PATH}, "
+                "Regenerate). The staged file was put back; regenerate, then run restore again"
+            )
+        if not journal.digest("original"):
+            return
+        original = journal.kept("original")
+        doc = parse(original, name=BACKUP)
+        if explicit:
+            mapping = dict(explicit)
+        else:
+            names = [n for t in trustcerts(doc) for n in t.names]
+            try:
+                mapping = trustcerts_mapping(names, new_doc)
+            except MappingError as exc:
+                raise _PutBack(f"{exc}. The staged file was put back") from None
+        try:
+            restored = replace_trustcerts(doc, mapping).document.to_bytes() if mapping else original
+        except InputError as exc:
+            raise _PutBack(f"{exc}. The staged file was put back") from None
+        journal.data["mapping"] = mapping
+        journal.keep("restored", restored)
+
+    def _put_back(self, journal: Journal) -> None:
+        if self.storage.digest(SETTINGS) is None:
+            journal.step("put-back", "started", "write the staged file again")
+            self.storage.write(SETTINGS, journal.kept("staged"))
+            journal.step("put-back", "done")
+        journal.forget("regenerated")
+        journal.forget("restored")
+        journal.data["mapping"] = None
+        journal.state = STAGED
+        journal.save()
+
+    def _plan_restore(self, journal: Journal, mapping: Mapping[str, str] | None) -> Plan:
+        if journal.state not in (STAGED, RESTORING, RESTORED):
+            raise StateError(self._wrong_state(journal.state, "restore"))
+        expect = Expect.of(journal)
+        steps = self._simulate(expect, decide_restore)
+        diff, notes = "", []
+        if expect.original and mapping:
+            doc = parse(journal.kept("original"), name=BACKUP)
+            edit = replace_trustcerts(doc, mapping)
+            diff = unified_diff(doc, edit.document, f"{BACKUP}", f"{SETTINGS} (restored)")
+        elif expect.original and journal.digest("restored"):
+            diff = unified_diff(parse(journal.kept("original")), parse(journal.kept("restored")))
+        elif expect.original:
+            old = sorted(_root_cas(parse(journal.kept("original"))))
+            notes.append(
+                f"the new root CA name replaces {', '.join(old) or 'no IP Office root CA'} in "
+                "the administrator's file; it is known only once the IP Office serves its "
+                "generated file again (or pass the mapping explicitly)"
+            )
+        else:
+            notes.append(f"there was no explicit {SETTINGS}: the target is left without one")
+        return Plan("restore", steps, diff, notes)
+
+    # -- rollback ---------------------------------------------------------------------
+
+    def _plan_rollback(self, journal: Journal) -> Plan:
+        steps = self._simulate(Expect.of(journal), decide_rollback)
+        return Plan("rollback", steps or ["nothing: the target is as it was before stage"], "", [])
+
+    # -- the engine -------------------------------------------------------------------
+
+    def _look(self) -> View:
+        return {SETTINGS: self.storage.digest(SETTINGS), BACKUP: self.storage.digest(BACKUP)}
+
+    def _run(self, journal: Journal, decide: Callable[[View, Expect], Action | None]) -> list[str]:
+        done: list[str] = []
+        for _ in range(12):  # every path converges in at most five actions
+            action = decide(self._look(), Expect.of(journal))
+            if action is None:
+                return done
+            description = action.describe(self.storage.url)
+            journal.step(action.step, "started", description)
+            try:
+                self._perform(action, journal)
+            except Exception as exc:
+                # A process that dies here leaves "started"; the next run looks again.
+                journal.step(action.step, "failed", f"{description}: {exc}")
+                raise
+            journal.step(action.step, "done", description)
+            done.append(description)
+        raise StateError(f"the run on {self.storage.url} does not settle; this is a bug")
+
+    def _perform(self, action: Action, journal: Journal) -> None:
+        if action.op == "rename":
+            self.storage.rename(action.name, action.target)
+        elif action.op == "remove":
+            self.storage.remove(action.name)
+        elif action.op == "write":
+            data = journal.kept(action.kind)
+            self.storage.write(action.name, data)
+            if self.storage.read(action.name) != data:
+                raise TargetChangedError(
+                    f"{action.name} on {self.storage.url} reads back different from what was "
+                    "just written; check the card or share, then run the command again"
+                )
+        else:
+            self._prepare_restore(journal)
+
+    def _simulate(
+        self, expect: Expect, decide: Callable[[View, Expect], Action | None]
+    ) -> list[str]:
+        view = self._look()
+        steps = []
+        for _ in range(12):
+            action = decide(view, expect)
+            if action is None:
+                break
+            steps.append(action.describe(self.storage.url))
+            if action.op == "rename":
+                view[action.target], view[action.name] = view[action.name], None
+            elif action.op == "remove":
+                view[action.name] = None
+            elif action.op == "write":
+                view[action.name] = getattr(expect, action.kind)
+            else:
+                expect = attrs.evolve(
+                    expect,
+                    restored=expect.restored or "(to be worked out)",
+                    regenerated="(to be downloaded)",
+                )
+        return steps
+
+    def _sweep(self, journal: Journal) -> None:
+        """Remove temporaries an interrupted atomic write left behind."""
+        for name in self.storage.list():
+            if is_temporary(name):
+                self.storage.remove(name)
+                journal.step("clean", "done", f"removed leftover temporary {name}")
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _fetch(self) -> bytes:
+        return fetch(self.ipo_url, verify=self._verify, cafile=self._cafile, timeout=self._timeout)
+
+    def _require(self, journal: Journal | None, action: str) -> Journal:
+        if journal is None:
+            raise StateError(
+                f"nothing was staged on {self.storage.url} (no journal in {self.state_dir}); "
+                f"{action} needs a run started with stage"
+            )
+        return journal
+
+    def _wrong_state(self, state: str, action: str) -> str:
+        hint = {
+            STAGING: "stage was interrupted: run stage again to finish it, or rollback",
+            STAGED: "the file is staged: restart the phones, regenerate the certificate, then "
+            "run restore (or rollback)",
+            RESTORING: "restore was interrupted: run restore again to finish it, or rollback",
+            RESTORED: "the run is complete: stage starts a new one",
+            ROLLING_BACK: "rollback was interrupted: run rollback again",
+            ROLLED_BACK: "the target was rolled back: stage starts a new run",
+        }.get(state, "")
+        return f"cannot {action} {self.storage.url} while the run is {state}; {hint}"
+
+    def _describe_files(self, journal: Journal | None) -> dict[str, str]:
+        view = self._look()
+        names: dict[str, str] = {}
+        if journal is not None:
+            for kind in ("original", "staged", "restored"):
+                digest = journal.digest(kind)
+                if digest is not None:
+                    names.setdefault(digest, kind)
+        return {
+            name: "absent" if digest is None else names.get(digest, "unknown content")
+            for name, digest in view.items()
+        }
+
+    def _outcome(self, action: str, journal: Journal, done: list[str], diff: str) -> Outcome:
+        return Outcome(
+            action,
+            journal.state,
+            done,
+            _next_steps(journal.state, self.ipo_url, self.storage.url),
+            diff,
+        )
+
+
+def _root_cas(doc: SettingsFile) -> set[str]:
+    return {n for t in trustcerts(doc) for n in t.names if ROOT_CA_PATTERN.match(n)}
+
+
+def _next_steps(state: str, ipo_url: str, target: str) -> list[str]:
+    where = f"--ipo {ipo_url} --target {target}"
+    if state == STAGED:
+        return [
+            "Step 6: restart the phones. Each downloads the edited 46xxsettings.txt and drops "
+            f"its stored certificates; `ipo46xx verify {where}` checks what the IP Office serves.",
+            f"Step 7: regenerate the IP Office certificate in Manager ({MANAGER_PATH}, "
+            "Regenerate), and send the configuration.",
+            f"Step 8: then run `ipo46xx restore {where}`.",
+        ]
+    if state == RESTORED:
+        return [
+            "Step 9: restart the phones again; they download the settings file and trust the "
+            f"new root CA. `ipo46xx verify {where}` checks what the IP Office serves.",
+        ]
+    if state == ROLLED_BACK:
+        return [
+            "The target is as it was before stage. Restart the phones if they read the staged file."
+        ]
+    if state in (STAGING, RESTORING, ROLLING_BACK):
+        action = {STAGING: "stage", RESTORING: "restore", ROLLING_BACK: "rollback"}[state]
+        return [
+            f"The {action} was interrupted: run `ipo46xx {action} {where}` again to finish it,"
+            f" or `ipo46xx rollback --target {target}` to undo."
+        ]
+    return []

@@ -1,0 +1,49 @@
+"""A test site: an SD card folder, an IP Office emulator serving it, and a journal folder."""
+
+from __future__ import annotations
+
+import pathlib
+
+from ipo46xx.emulator import IpOfficeEmulator
+from ipo46xx.staging import Stager
+from ipo46xx.storage import LocalStorage, MemoryStorage, Storage, is_temporary
+
+from .conftest import FIXTURES
+
+ADMIN = (FIXTURES / "admin-explicit" / "46xxsettings.txt").read_bytes()
+SETTINGS, BACKUP = "46xxsettings.txt", "46xxsettings.bak"
+
+
+class Site:
+    """One IP Office with its card; ``card`` is what the stager writes through."""
+
+    def __init__(self, card: Storage, ipo_view: Storage, state_dir: pathlib.Path) -> None:
+        self.card = card
+        self.ipo = IpOfficeEmulator(ipo_view).start()
+        self.state_dir = state_dir
+
+    def stager(self, storage: Storage | None = None) -> Stager:
+        return Stager(self.ipo.url, storage or self.card, self.state_dir)
+
+    def snapshot(self) -> dict[str, bytes]:
+        return {name: self.card.read(name) for name in self.card.list()}
+
+    def temporaries(self) -> list[str]:
+        return [name for name in self.card.list() if is_temporary(name)]
+
+    def close(self) -> None:
+        self.ipo.stop()
+
+
+def make_site(kind: str, explicit: bool, tmp_path: pathlib.Path) -> Site:
+    """A site on ``memory`` or ``local`` storage, with or without an explicit file."""
+    card: Storage
+    if kind == "memory":
+        card = MemoryStorage()
+    else:
+        folder = tmp_path / "sd" / "system" / "primary"
+        folder.mkdir(parents=True)
+        card = LocalStorage(folder)
+    if explicit:
+        card.write(SETTINGS, ADMIN)
+    return Site(card, card, tmp_path / "state")

@@ -1,0 +1,156 @@
+"""Crash at every mutating step of stage, restore and rollback; then recover.
+
+The invariant under test: at every instant the administrator's original file exists
+byte-identical as 46xxsettings.txt, as 46xxsettings.bak, or in the journal; after any
+crash, status() tells the truth, and re-running the same step or rollback() completes
+and leaves the target consistent.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Callable
+
+import pytest
+
+from ipo46xx.journal import Journal
+from ipo46xx.staging import Stager
+
+from .faults import Crash, FaultyStorage
+from .staging_site import ADMIN, BACKUP, SETTINGS, Site, make_site
+
+
+def _staged_and_regenerated(stager: Stager, site: Site) -> None:
+    stager.stage()
+    site.ipo.regenerate_certificate()
+
+
+def _restored(stager: Stager, site: Site) -> None:
+    _staged_and_regenerated(stager, site)
+    stager.restore()
+
+
+# What must happen before each operation.
+PREPARE: dict[str, Callable[[Stager, Site], object]] = {
+    "stage": lambda stager, site: None,
+    "restore": _staged_and_regenerated,
+    "rollback-staged": lambda stager, site: stager.stage(),
+    "rollback-restored": _restored,
+}
+# How many changes each makes to a card with (True) and without (False) an explicit file:
+# stage = park + write; restore = remove staged + write + remove .bak;
+# rollback = write the original over ours (+ remove .bak, or remove ours when no original).
+CHANGES = {
+    ("stage", True): 2,
+    ("stage", False): 1,
+    ("restore", True): 3,
+    ("restore", False): 1,
+    ("rollback-staged", True): 2,
+    ("rollback-staged", False): 1,
+    ("rollback-restored", True): 1,
+    ("rollback-restored", False): 0,
+}
+
+
+def _run(operation: str, stager: Stager) -> None:
+    if operation == "stage":
+        stager.stage()
+    elif operation == "restore":
+        stager.restore()
+    else:
+        stager.rollback()
+
+
+def _invariant(site: Site, explicit: bool) -> Callable[[], None]:
+    def check() -> None:
+        if not explicit:
+            return
+        for name in (SETTINGS, BACKUP):
+            if site.card.exists(name) and site.card.read(name) == ADMIN:
+                return
+        journal = Journal.load(site.state_dir)
+        assert journal is not None, "the original is nowhere"
+        assert journal.kept("original") == ADMIN, "the original is nowhere"
+
+    return check
+
+
+CASES = [
+    (kind, explicit, operation, k, when)
+    for kind in ("memory", "local")
+    for (operation, explicit), count in CHANGES.items()
+    for k in range(1, count + 1)
+    for when in ("before", "after")
+]
+
+
+@pytest.mark.parametrize(("operation", "explicit"), list(CHANGES))
+def test_each_operation_makes_the_changes_counted(
+    tmp_path: pathlib.Path, operation: str, explicit: bool
+) -> None:
+    site = make_site("memory", explicit, tmp_path)
+    try:
+        PREPARE[operation](site.stager(), site)
+        counting = FaultyStorage(site.card, check=_invariant(site, explicit))
+        _run(operation, site.stager(counting))
+        assert counting.mutations == CHANGES[operation, explicit], counting.log
+    finally:
+        site.close()
+
+
+@pytest.mark.parametrize("recovery", ["again", "rollback"])
+@pytest.mark.parametrize(("kind", "explicit", "operation", "k", "when"), CASES)
+def test_crash_then_recover(
+    tmp_path: pathlib.Path,
+    kind: str,
+    explicit: bool,
+    operation: str,
+    k: int,
+    when: str,
+    recovery: str,
+) -> None:
+    site = make_site(kind, explicit, tmp_path)
+    try:
+        pristine = site.snapshot()
+        check = _invariant(site, explicit)
+        PREPARE[operation](site.stager(), site)
+        faulty = FaultyStorage(site.card, fail_at=k, when=when, check=check)
+        stager = site.stager(faulty)
+        with pytest.raises(Crash):
+            _run(operation, stager)
+        check()
+
+        # status() tells the truth about the journal and about the card.
+        status = site.stager().status()
+        in_progress = {"stage": "staging", "restore": "restoring"}.get(operation, "rolling-back")
+        assert status.state == in_progress
+        for name in (SETTINGS, BACKUP):
+            label = status.files[name]
+            if not site.card.exists(name):
+                assert label == "absent"
+            else:
+                journal = Journal.load(site.state_dir)
+                assert journal is not None
+                assert journal.kept(label) == site.card.read(name)
+        assert any(step["status"] == "started" for step in status.steps) or when == "after"
+
+        recovered = site.stager(FaultyStorage(site.card, check=check))
+        if recovery == "again":
+            _run(operation, recovered)
+            expected = {"stage": "staged", "restore": "restored"}.get(operation, "rolled-back")
+            assert recovered.status().state == expected
+            card = site.snapshot()
+            if operation.startswith("rollback"):
+                assert card == pristine
+            elif operation == "stage":
+                assert set(card) == ({SETTINGS, BACKUP} if explicit else {SETTINGS})
+                assert card.get(BACKUP, ADMIN) == ADMIN
+            else:
+                assert set(card) == ({SETTINGS} if explicit else set())
+            assert recovered.verify().ok
+        else:
+            recovered.rollback()
+            assert site.snapshot() == pristine
+        assert site.temporaries() == []
+    finally:
+        site.close()

@@ -31,7 +31,9 @@ from .errors import (
     TargetExistsError,
     TrustcertsError,
 )
+from .evaluate import MODEL_FAMILIES, Evaluation, Finding, Phone, Setting, evaluate
 from .fetch import fetch, settings_url
+from .lint import lint
 from .staging import Outcome, Plan, Stager, Status, Verification
 from .statements import (
     AddStatement,
@@ -56,6 +58,7 @@ from .trustcerts import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "MODEL_FAMILIES",
     "AccessDeniedError",
     "AddStatement",
     "Assignment",
@@ -64,8 +67,10 @@ __all__ = [
     "ConnectionFailedError",
     "ConnectionLostError",
     "Edit",
+    "Evaluation",
     "FetchError",
     "FileMissingError",
+    "Finding",
     "GetStatement",
     "GotoStatement",
     "IfStatement",
@@ -79,9 +84,11 @@ __all__ = [
     "Malformed",
     "MappingError",
     "Outcome",
+    "Phone",
     "Plan",
     "ReadOnlyError",
     "SetStatement",
+    "Setting",
     "SettingsFile",
     "Stager",
     "StateError",
@@ -98,7 +105,9 @@ __all__ = [
     "Verification",
     "__version__",
     "blank_trustcerts",
+    "evaluate",
     "fetch",
+    "lint",
     "load",
     "open_storage",
     "parse",

@@ -1,0 +1,312 @@
+"""What one phone actually gets from a settings file: walk it the way a phone does.
+
+Semantics (Avaya administration guides, "Contents of the settings file"):
+
+* ``SET NAME value`` sets a value (a bare ``SET NAME`` sets it empty); ``ADD NAME value``
+  appends to a comma-separated list.
+* ``IF $VAR SEQ value GOTO TAG`` jumps when the phone's variable equals ``value``
+  exactly.  A variable the phone does not have makes the line a no-op.
+* ``GOTO TAG`` continues after the line ``# TAG`` (the first one, if there are
+  several); a tag that does not exist ends processing.
+* ``GET file`` continues in that file and never comes back; when the file cannot be
+  had, processing continues after the ``GET``.
+
+Variables are fixed for the whole walk, so a jump taken twice is a loop that never
+ends; it is reported instead of hanging.  The profile's ``sig`` fills both ``$SIG``
+(``1`` for H.323, ``2`` for SIP, as the phones' SIG parameter) and ``$SIG_IN_USE``
+(``H323`` or ``SIP``); any variable can be given or overridden by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from .document import SettingsFile, parse
+from .errors import InputError
+from .statements import (
+    AddStatement,
+    GetStatement,
+    GotoStatement,
+    IfStatement,
+    Malformed,
+    SetStatement,
+    Statement,
+    Tag,
+)
+
+__all__ = [
+    "MODEL_FAMILIES",
+    "Evaluation",
+    "Finding",
+    "Loader",
+    "Phone",
+    "Setting",
+    "evaluate",
+]
+
+Loader = Callable[[str], "bytes | SettingsFile | None"]
+"""Given a file name from a ``GET``, its content, or ``None`` when it cannot be had."""
+
+MODEL_FAMILIES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("16xx", ("1603", "1608", "1616"), ("H323",)),
+    ("96x0", ("9620", "9630", "9640"), ("H323",)),
+    ("96x1", ("9608", "9611", "9621", "9641"), ("H323", "SIP")),
+    ("J1x9", ("J139", "J169", "J179"), ("H323", "SIP")),
+    ("K1xx", ("K155", "K165", "K175"), ("SIP",)),
+)
+"""The model families IP Office files branch on, with the protocols each can run."""
+
+_SIG_NUMBER = {"H323": "1", "SIP": "2"}
+
+
+def _sig(value: str | None) -> str | None:
+    if value is None:
+        return None
+    text = value.upper().replace(".", "").replace("-", "")
+    if text not in _SIG_NUMBER:
+        raise InputError(f"signalling {value!r} is not known; use H323 or SIP")
+    return text
+
+
+@attrs.frozen
+class Phone:
+    """One phone profile: the values its ``$VARIABLES`` have.
+
+    >>> Phone("9611", sig="H323").variable("$SIG_IN_USE")
+    'H323'
+    """
+
+    model4: str
+    model: str | None = None
+    group: int | str = 0
+    sig: str | None = attrs.field(default=None, converter=_sig)
+    macaddr: str | None = None
+    variables: Mapping[str, str] = attrs.field(factory=dict)
+
+    def variable(self, name: str) -> str | None:
+        """The value of ``$NAME`` for this phone, or ``None`` when it has none."""
+        key = name.lstrip("$").upper()
+        for given, value in self.variables.items():
+            if given.lstrip("$").upper() == key:
+                return value
+        known: dict[str, str | None] = {
+            "MODEL4": self.model4,
+            "MODEL": self.model,
+            "GROUP": str(self.group),
+            "SIG": _SIG_NUMBER.get(self.sig or ""),
+            "SIG_IN_USE": self.sig,
+            "MACADDR": self.macaddr,
+        }
+        return known.get(key)
+
+    def describe(self) -> dict[str, str]:
+        """The profile as plain strings, for reports."""
+        shown = {"model4": self.model4, "group": str(self.group)}
+        for key in ("model", "sig", "macaddr"):
+            value = getattr(self, key)
+            if value is not None:
+                shown[key] = value
+        shown.update({k.lstrip("$").upper(): v for k, v in self.variables.items()})
+        return shown
+
+
+@attrs.frozen
+class Setting:
+    """An effective value and the file and line that set it last."""
+
+    value: str
+    file: str
+    line: int
+
+
+@attrs.frozen
+class Finding:
+    """A problem, on a line of a file, with a stable code and a severity."""
+
+    line: int
+    severity: str  # "error", "warning" or "info"
+    code: str
+    message: str
+    file: str = ""
+
+
+@attrs.frozen
+class Step:
+    """One statement the phone carried out."""
+
+    file: str
+    line: int
+
+
+@attrs.frozen
+class Evaluation:
+    """Effective settings, the path taken, and what went wrong on the way."""
+
+    phone: Phone
+    settings: dict[str, Setting]
+    trace: list[Step]
+    findings: list[Finding]
+
+    def get(self, name: str) -> str | None:
+        """The effective value of ``name``, or ``None`` when nothing set it.
+
+        >>> evaluate(parse("SET A 1"), Phone("9611")).get("A")
+        '1'
+        """
+        setting = self.settings.get(name.upper())
+        return None if setting is None else setting.value
+
+
+def _labels(doc: SettingsFile) -> dict[str, int]:
+    labels: dict[str, int] = {}
+    for index, statement in enumerate(doc.statements()):
+        if isinstance(statement, Tag):
+            labels.setdefault(statement.label, index)
+    return labels
+
+
+def evaluate(
+    doc: SettingsFile, phone: Phone, loader: Loader | None = None, *, max_steps: int = 1_000_000
+) -> Evaluation:
+    """Walk ``doc`` as ``phone`` would and return what it ends up with.
+
+    >>> doc = parse("IF $SIG_IN_USE SEQ SIP GOTO S\\nSET TRUSTCERTS a.pem\\nGOTO E\\n"
+    ...             "# S\\nSET TRUSTCERTS b.pem\\n# E")
+    >>> evaluate(doc, Phone("J179", sig="SIP")).get("TRUSTCERTS")
+    'b.pem'
+    """
+    walk = _Walk(phone, loader)
+    walk.run(doc, max_steps)
+    return Evaluation(phone, walk.settings, walk.trace, walk.findings)
+
+
+class _Walk:
+    """The state of one phone's walk through one or more files."""
+
+    def __init__(self, phone: Phone, loader: Loader | None) -> None:
+        self.phone = phone
+        self.loader = loader
+        self.settings: dict[str, Setting] = {}
+        self.trace: list[Step] = []
+        self.findings: list[Finding] = []
+        self.name = ""
+        self.statements: list[Statement] = []
+        self.labels: dict[str, int] = {}
+        self.index = 0
+        self.jumped: set[tuple[str, str]] = set()
+        self.loaded: set[str] = set()
+
+    def enter(self, doc: SettingsFile, name: str) -> None:
+        self.name, self.statements, self.labels, self.index = name, doc.statements(), {}, 0
+        self.labels = _labels(doc)
+        self.loaded.add(name)
+
+    def note(self, statement: Statement, severity: str, code: str, message: str) -> None:
+        self.findings.append(Finding(statement.line, severity, code, message, self.name))
+
+    def run(self, doc: SettingsFile, max_steps: int) -> None:
+        self.enter(doc, doc.name)
+        while self.index < len(self.statements):
+            statement = self.statements[self.index]
+            if len(self.trace) >= max_steps:
+                self.note(statement, "error", "too-many-steps", f"stopped after {max_steps} steps")
+                return
+            self.index += 1
+            self.trace.append(Step(self.name, statement.line))
+            if not self.carry_out(statement):
+                return
+
+    def carry_out(self, statement: Statement) -> bool:
+        """Carry out one statement; False when processing ends."""
+        if isinstance(statement, SetStatement):
+            self.settings[statement.name.upper()] = Setting(
+                statement.value, self.name, statement.line
+            )
+        elif isinstance(statement, AddStatement):
+            self.add(statement)
+        elif isinstance(statement, IfStatement):
+            label = self.condition(statement)
+            return label is None or self.jump(statement, label)
+        elif isinstance(statement, GotoStatement):
+            return self.jump(statement, statement.label)
+        elif isinstance(statement, GetStatement):
+            return self.get(statement)
+        elif isinstance(statement, Malformed):
+            self.note(
+                statement, "error", "malformed", f"phones cannot carry this out: {statement.reason}"
+            )
+        return True
+
+    def add(self, statement: AddStatement) -> None:
+        before = self.settings.get(statement.name.upper())
+        value = statement.value
+        if before is not None and before.value:
+            value = f"{before.value},{value}" if value else before.value
+        self.settings[statement.name.upper()] = Setting(value, self.name, statement.line)
+
+    def condition(self, statement: IfStatement) -> str | None:
+        """The label to jump to, or None to go on with the next line."""
+        actual = self.phone.variable(statement.variable)
+        if statement.operator.upper() != "SEQ":
+            self.note(
+                statement,
+                "warning",
+                "unknown-operator",
+                f"operator {statement.operator!r} is not SEQ; phones skip this line",
+            )
+        elif actual is None:
+            self.note(
+                statement,
+                "info",
+                "unknown-variable",
+                f"{statement.variable} has no value for this phone; the line does nothing",
+            )
+        elif actual == statement.operand:
+            return statement.label
+        return None
+
+    def jump(self, statement: Statement, label: str) -> bool:
+        if label not in self.labels:
+            self.note(
+                statement,
+                "error",
+                "undefined-tag",
+                f"there is no tag '# {label}'; phones stop reading the file here",
+            )
+            return False
+        if (self.name, label) in self.jumped:
+            self.note(
+                statement,
+                "error",
+                "goto-loop",
+                f"jumping to {label} again would loop for ever; phones never get past here",
+            )
+            return False
+        self.jumped.add((self.name, label))
+        self.index = self.labels[label] + 1
+        return True
+
+    def get(self, statement: GetStatement) -> bool:
+        content = self.loader(statement.filename) if self.loader is not None else None
+        if content is None:
+            self.note(
+                statement,
+                "info",
+                "get-not-found",
+                f"{statement.filename} cannot be had here; processing continues",
+            )
+            return True
+        if statement.filename in self.loaded:
+            self.note(
+                statement,
+                "error",
+                "get-loop",
+                f"GET {statement.filename} loads a file already read; processing ends",
+            )
+            return False
+        if not isinstance(content, SettingsFile):
+            content = parse(content, name=statement.filename)
+        self.enter(content, statement.filename)
+        return True

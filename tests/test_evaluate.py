@@ -1,0 +1,170 @@
+"""The evaluator: what each phone gets, walking the file the way a phone does."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from ipo46xx import (
+    MODEL_FAMILIES,
+    InputError,
+    Phone,
+    blank_trustcerts,
+    evaluate,
+    lint,
+    load,
+    parse,
+)
+from ipo46xx.statements import Tag
+
+from . import strategies
+from .conftest import FIXTURES
+
+IPO = load(FIXTURES / "ipo11-auto" / "46xxsettings.txt")
+ROOT_CA = "Root-CA-0214515C.pem"
+
+
+@pytest.mark.parametrize(
+    ("model", "sig", "expected"),
+    [
+        ("9611", "H323", ROOT_CA),
+        ("J179", "H323", ROOT_CA),
+        ("J179", "SIP", "WebRootCA.pem"),
+        ("9611", "SIP", "WebRootCA.pem"),
+        ("K175", "SIP", "WebRootCA.pem"),
+        ("1608", "H323", None),
+        ("9620", "H323", None),
+    ],
+)
+def test_ipo_auto_generated_file(model: str, sig: str, expected: str | None) -> None:
+    result = evaluate(IPO, Phone(model, sig=sig))
+    assert result.get("TRUSTCERTS") == expected
+    if expected is not None:
+        setting = result.settings["TRUSTCERTS"]
+        assert IPO.line(setting.line).statement is not None
+        assert setting.file == "46xxsettings.txt"
+
+
+def test_after_blanking_no_model_trusts_anything() -> None:
+    blanked = blank_trustcerts(IPO).document
+    values = {
+        (model, sig): evaluate(blanked, Phone(model, sig=sig)).get("TRUSTCERTS")
+        for _family, models, sigs in MODEL_FAMILIES
+        for model in models
+        for sig in sigs
+    }
+    assert set(values.values()) == {"", None}
+    assert values["9611", "H323"] == "" and values["J179", "SIP"] == ""
+
+
+def test_the_trace_follows_the_jumps() -> None:
+    result = evaluate(IPO, Phone("9611", sig="H323"))
+    lines = [step.line for step in result.trace]
+    assert lines[:5] == [5, 6, 7, 8, 9]
+    assert 35 in lines and 49 not in lines
+    assert lines[-2:] == [41, 55]  # GOTO END, then (after the tag) GET 46xxspecials.txt
+
+
+def test_get_continues_in_the_other_file_and_never_returns() -> None:
+    main = parse("SET A main\nGET 46xxspecials.txt\nSET A after-get\n", name="46xxsettings.txt")
+    specials = b"SET B special\nSET A special\n"
+    result = evaluate(main, Phone("9611"), loader={"46xxspecials.txt": specials}.get)
+    assert result.get("A") == "special"
+    assert result.settings["A"].file == "46xxspecials.txt"
+    assert [(s.file, s.line) for s in result.trace][-2:] == [
+        ("46xxspecials.txt", 1),
+        ("46xxspecials.txt", 2),
+    ]
+
+
+def test_get_of_a_missing_file_continues() -> None:
+    main = parse("GET 46xxspecials.txt\nSET A 1\n")
+    result = evaluate(main, Phone("9611"), loader=lambda name: None)
+    assert result.get("A") == "1"
+    assert [f.code for f in result.findings] == ["get-not-found"]
+
+
+def test_an_undefined_tag_ends_processing() -> None:
+    doc = parse("SET A 1\nGOTO NOWHERE\nSET A 2\n")
+    result = evaluate(doc, Phone("9611"))
+    assert result.get("A") == "1"
+    assert [(f.code, f.line) for f in result.findings] == [("undefined-tag", 2)]
+
+
+def test_a_goto_loop_is_reported_not_hung() -> None:
+    doc = parse("# TOP\nSET A 1\nIF $GROUP SEQ 3 GOTO TOP\nSET B 2\n")
+    looping = evaluate(doc, Phone("9611", group=3))
+    assert [f.code for f in looping.findings] == ["goto-loop"]
+    assert looping.get("B") is None
+    assert evaluate(doc, Phone("9611", group=1)).get("B") == "2"
+
+
+def test_unknown_variable_makes_the_line_a_no_op() -> None:
+    doc = parse("IF $MACADDR SEQ 001122334455 GOTO X\nSET A 1\n# X\nSET B 2\n")
+    result = evaluate(doc, Phone("9611"))
+    assert result.get("A") == "1" and result.get("B") == "2"
+    assert [f.code for f in result.findings] == ["unknown-variable"]
+    assert evaluate(doc, Phone("9611", macaddr="001122334455")).get("A") is None
+
+
+def test_seq_compares_exactly() -> None:
+    doc = parse("IF $MODEL SEQ 9620D01A goto X\nSET A no\n# X\n")
+    assert evaluate(doc, Phone("9620", model="9620D01A")).get("A") is None
+    assert evaluate(doc, Phone("9620", model="9620d01a")).get("A") == "no"
+
+
+def test_sig_fills_both_signalling_variables() -> None:
+    phone = Phone("9611", sig="h.323")
+    assert phone.variable("$SIG") == "1"
+    assert phone.variable("$SIG_IN_USE") == "H323"
+    assert Phone("9611", sig="SIP").variable("$SIG") == "2"
+    assert Phone("9611", variables={"$SIG": "7"}).variable("SIG") == "7"
+    with pytest.raises(InputError, match="H323 or SIP"):
+        Phone("9611", sig="ISDN")
+
+
+def test_add_appends_to_a_list() -> None:
+    doc = parse("SET TRUSTCERTS a.pem\nADD TRUSTCERTS b.pem\nADD TRUSTCERTS c.pem\n")
+    assert evaluate(doc, Phone("J179")).get("TRUSTCERTS") == "a.pem,b.pem,c.pem"
+    assert evaluate(parse("ADD TRUSTCERTS b.pem"), Phone("J179")).get("TRUSTCERTS") == "b.pem"
+
+
+def test_duplicate_tags_jump_to_the_first() -> None:
+    doc = parse("GOTO T\n# T\nSET A first\nGOTO E\n# T\nSET A second\n# E\n")
+    assert evaluate(doc, Phone("9611")).get("A") == "first"
+
+
+def test_malformed_lines_are_skipped_with_a_finding() -> None:
+    result = evaluate(parse("GOTO\nSET A 1\n"), Phone("9611"))
+    assert result.get("A") == "1"
+    assert [f.code for f in result.findings] == ["malformed"]
+
+
+ALL_PHONES = [
+    Phone(model, sig=sig, group=group)
+    for _family, models, sigs in MODEL_FAMILIES
+    for model in models[:1]
+    for sig in sigs
+    for group in (0, 1)
+]
+
+
+@given(strategies.settings_text())
+def test_any_file_evaluates_and_lints_without_hanging(text: str) -> None:
+    doc = parse(text)
+    statements = doc.statements()
+    tags = sum(isinstance(s, Tag) for s in statements)
+    for phone in ALL_PHONES[:4]:
+        result = evaluate(doc, phone)
+        # Each tag is jumped to at most once, so each statement runs at most tags+1 times.
+        assert len(result.trace) <= len(statements) * (tags + 1)
+    findings = lint(doc)
+    assert all(f.severity in ("error", "warning", "info") for f in findings)
+    assert [f.line for f in findings] == sorted(f.line for f in findings)
+
+
+@given(strategies.with_trustcerts())
+def test_after_blanking_every_phone_gets_an_empty_trustcerts(generated: tuple[str, str]) -> None:
+    blanked = blank_trustcerts(parse(generated[0])).document
+    for phone in ALL_PHONES:
+        assert evaluate(blanked, phone).get("TRUSTCERTS") in ("", None)

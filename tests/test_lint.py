@@ -1,0 +1,67 @@
+"""The linter: each code on a file that has exactly that mistake, and none on clean files."""
+
+from __future__ import annotations
+
+import pytest
+
+from ipo46xx import lint, load, parse
+
+from .conftest import FIXTURES
+
+
+def _codes(text: str) -> list[tuple[int, str, str]]:
+    return [(f.line, f.severity, f.code) for f in lint(parse(text))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GOTO NOWHERE\n", [(1, "error", "undefined-tag")]),
+        ("IF $MODEL4 SEQ 9611 GOTO GONE\n## # GONE\n", [(1, "error", "undefined-tag")]),
+        ("# T\n# T\n", [(2, "warning", "duplicate-tag")]),
+        ("GOTO E\nSET A 1\nSET B 2\n# E\n", [(2, "warning", "unreachable")]),
+        ("# TOP\nSET A 1\nGOTO TOP\n", [(3, "error", "goto-loop")]),
+        ("IF $GROUP SEQ 1 GOTO A\n# A\nIF $GROUP SEQ 2 GOTO A\n", [(3, "error", "goto-loop")]),
+        ("SET X " + "v" * 256 + "\n", [(1, "error", "value-too-long")]),
+        ('SET TRUSTCERTS "a.pem, b.pem"\n', [(1, "error", "trustcerts-format")]),
+        ("SET TRUSTCERTS a.pem,,b.pem\n", [(1, "error", "trustcerts-format")]),
+        ("SET SIPDOMAIN \u201cexample.com\u201d\n", [(1, "error", "typographic-quotes")]),
+        ('SET SIPDOMAIN "example.com\n', [(1, "error", "unbalanced-quote")]),
+        ('SET SIPDOMAIN exa"mple\n', [(1, "error", "unbalanced-quote")]),
+        ('SET OBSCURE_PREFERENCES\n"1,2,3"\n', [(1, "warning", "value-on-next-line")]),
+        ("#END\nGOTO END\n# END\n", [(1, "warning", "malformed-tag")]),
+        ("GOTO\n", [(1, "error", "malformed")]),
+        ("set A 1\n", [(1, "info", "lowercase-keyword")]),
+        ("IF $GROUP seq 1 goto G\n# G\n", [(1, "info", "lowercase-keyword")] * 2),
+    ],
+)
+def test_each_code(text: str, expected: list[tuple[int, str, str]]) -> None:
+    assert _codes(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## just comments\n#\n",
+        '# A\nIF $SIG_IN_USE SEQ SIP GOTO B\nSET TRUSTCERTS "x.pem,y.pem"\nGOTO E\n# B\n# E\n',
+        "#SET TRUSTCERTS commented.pem\n## SET X 1\n",
+        "IF $GROUP SEQ 1 GOTO A\n# A\nIF $GROUP SEQ 2 GOTO B\n# B\n",
+        'SET TRUSTCERTS ""\nSET FONTFILE ""\n',
+    ],
+)
+def test_clean_files_have_no_findings(text: str) -> None:
+    assert lint(parse(text)) == []
+
+
+def test_fixture_findings() -> None:
+    ipo = lint(load(FIXTURES / "ipo11-auto" / "46xxsettings.txt"))
+    assert [(f.line, f.code) for f in ipo] == [(38, "value-on-next-line")]
+    assert lint(load(FIXTURES / "admin-explicit" / "46xxsettings.txt")) == []
+    upgrade = lint(load(FIXTURES / "upgrade-script" / "96xxupgrade.txt"))
+    assert {f.code for f in upgrade} == {"lowercase-keyword"}
+
+
+def test_findings_name_the_file_and_say_what_to_do() -> None:
+    [finding] = lint(parse("#END\n# X\n", name="46xxsettings.txt"))
+    assert finding.file == "46xxsettings.txt"
+    assert "'# END' with one space" in finding.message

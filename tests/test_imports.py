@@ -22,3 +22,28 @@ def test_local_work_does_not_import_smbclient() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_every_public_name_resolves_and_functions_stay_functions() -> None:
+    import ipo46xx  # noqa: PLC0415
+    import ipo46xx.evaluation  # noqa: F401, PLC0415
+    import ipo46xx.linting  # noqa: F401, PLC0415
+
+    for name in ipo46xx.__all__:
+        assert getattr(ipo46xx, name) is not None, name
+    assert callable(ipo46xx.evaluate) and callable(ipo46xx.lint)
+    assert callable(ipo46xx.fetch) and callable(ipo46xx.trustcerts)
+    assert set(ipo46xx.__all__) <= set(dir(ipo46xx))
+
+
+def test_import_ipo46xx_loads_nothing_heavy() -> None:
+    code = (
+        "import sys, ipo46xx\n"
+        "heavy = sorted(m for m in ('pyparsing', 'attrs', 'urllib.request', 'ssl', "
+        "'smbclient') if m in sys.modules)\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""

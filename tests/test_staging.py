@@ -271,8 +271,8 @@ def test_default_state_dir_follows_xdg(
 
 
 def test_emulator_serves_the_fixture_and_is_case_sensitive(tmp_path: pathlib.Path) -> None:
+    from ipo46xx import fetch  # noqa: PLC0415
     from ipo46xx.errors import FetchError  # noqa: PLC0415
-    from ipo46xx.fetch import fetch  # noqa: PLC0415
 
     site = make_site("memory", False, tmp_path)
     try:

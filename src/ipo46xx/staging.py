@@ -25,8 +25,8 @@ from collections.abc import Callable, Mapping
 import attrs
 
 from .document import Edit, SettingsFile, parse, unified_diff
+from .download import DEFAULT_TIMEOUT, fetch, settings_url
 from .errors import InputError, MappingError, StateError, TargetChangedError
-from .fetch import DEFAULT_TIMEOUT, fetch, settings_url
 from .flow import (
     BACKUP,
     SETTINGS,
@@ -39,7 +39,7 @@ from .flow import (
 )
 from .journal import Journal, default_state_dir, state_lock
 from .storage import Storage, digest_of, is_temporary
-from .trustcerts import (
+from .trustlist import (
     ROOT_CA_PATTERN,
     blank_trustcerts,
     replace_trustcerts,

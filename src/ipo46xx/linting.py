@@ -1,6 +1,6 @@
 """The mistakes that break settings files, found before the phones find them.
 
-Each :class:`~ipo46xx.evaluate.Finding` has a line, a severity (``error``: phones will
+Each :class:`~ipo46xx.evaluation.Finding` has a line, a severity (``error``: phones will
 misread the file; ``warning``: probably not what was meant; ``info``: style) and one of
 these stable codes:
 
@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable
 
 from .document import SettingsFile
-from .evaluate import Finding
+from .evaluation import Finding
 from .statements import (
     AddStatement,
     Assignment,
@@ -39,7 +39,7 @@ from .statements import (
     Statement,
     Tag,
 )
-from .trustcerts import MAX_VALUE_LENGTH
+from .trustlist import MAX_VALUE_LENGTH
 
 __all__ = ["SEVERITIES", "lint"]
 

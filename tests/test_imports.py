@@ -26,8 +26,8 @@ def test_local_work_does_not_import_smbclient() -> None:
 
 def test_every_public_name_resolves_and_functions_stay_functions() -> None:
     import ipo46xx  # noqa: PLC0415
-    import ipo46xx.evaluation  # noqa: F401, PLC0415
-    import ipo46xx.linting  # noqa: F401, PLC0415
+    import ipo46xx.evaluation  # noqa: PLC0415
+    import ipo46xx.linting  # noqa: PLC0415
 
     for name in ipo46xx.__all__:
         assert getattr(ipo46xx, name) is not None, name

@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 
 from .errors import FetchError, InputError
+from .sniff import not_settings_reason
 
 __all__ = ["DEFAULT_TIMEOUT", "MAX_BYTES", "SETTINGS_NAME", "fetch", "settings_url"]
 
@@ -44,15 +45,11 @@ def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
         raise InputError("the IP Office address is empty; give an address such as 192.168.42.1")
     if "://" not in text:
         text = "http://" + text
-    parts = urllib.parse.urlsplit(text)
+    parts = _split(text)
     if parts.scheme not in ("http", "https"):
         raise InputError(
             f"{address}: the IP Office is reached over http:// or https://, not {parts.scheme}://"
         )
-    try:
-        parts.port  # noqa: B018  (validates the port)
-    except ValueError:
-        raise InputError(f"{address}: the port must be a number from 1 to 65535") from None
     if not parts.hostname:
         raise InputError(f"{address}: no host; give an address such as 192.168.42.1")
     path = parts.path
@@ -61,6 +58,15 @@ def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
     return urllib.parse.urlunsplit(
         (parts.scheme, parts.netloc, path.rstrip("/") + "/" + name, "", "")
     )
+
+
+def _split(url: str) -> urllib.parse.SplitResult:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  (validates the port)
+    except ValueError as exc:
+        raise InputError(f"{url} is not a valid URL ({exc})") from None
+    return parts
 
 
 def _context(url: str, verify: bool, cafile: str | None) -> ssl.SSLContext | None:
@@ -93,11 +99,14 @@ def fetch(
     ...
     ipo46xx.errors.InputError: ftp://ipo/46xxsettings.txt: only http:// and https:// ...
     """
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
-    if scheme not in ("http", "https"):
+    parts = _split(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(f"{url}: only http:// and https:// URLs can be fetched")
     context = _context(url, verify, cafile)
-    request = urllib.request.Request(url, headers={"User-Agent": "ipo46xx"})
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "ipo46xx"})
+    except ValueError as exc:
+        raise InputError(f"{url} is not a valid URL ({exc})") from None
     try:
         with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             body: bytes = response.read(MAX_BYTES + 1)
@@ -112,6 +121,8 @@ def fetch(
         ) from None
     except (http.client.HTTPException, ConnectionError, OSError) as exc:
         raise FetchError(f"{url}: the download failed ({exc}); try again") from None
+    except ValueError as exc:
+        raise InputError(f"{url} is not a valid URL ({exc})") from None
     if len(body) > MAX_BYTES:
         raise FetchError(
             f"{url}: the answer is larger than {MAX_BYTES // (1024 * 1024)} MiB, which no "
@@ -159,13 +170,11 @@ def _network_error(url: str, reason: object, timeout: float) -> FetchError:
 
 
 def _check_body(url: str, body: bytes, content_type: str) -> None:
-    head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if "text/html" in content_type.lower() or head.startswith((b"<!doctype", b"<html")):
+    reason = not_settings_reason(body, content_type)
+    if reason == "an HTML page":
         raise FetchError(
             f"{url}: the answer is an HTML page, not a settings file (a login or error page?); "
             "check the URL"
         )
-    sample = body[:4096]
-    control = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
-    if sample and control * 20 > len(sample):
-        raise FetchError(f"{url}: the answer is binary data, not a settings file; check the URL")
+    if reason is not None:
+        raise FetchError(f"{url}: the answer is {reason}, not a settings file; check the URL")

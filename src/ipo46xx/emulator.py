@@ -76,10 +76,17 @@ class IpOfficeEmulator:
         with self._lock:
             return self._template.replace(INITIAL_ROOT_CA.encode(), self._root_ca.encode())
 
-    def regenerate_certificate(self) -> str:
-        """Make a new root CA, as Manager's "Regenerate" does; return its file name."""
+    def regenerate_certificate(self, name: str | None = None) -> str:
+        """Make a new root CA, as Manager's "Regenerate" does; return its file name.
+
+        ``name`` fixes the new file name (for repeatable examples); by default it is random.
+        """
         with self._lock:
             old = self._root_ca
+            if name is not None:
+                if not re.fullmatch(r"Root-CA-[0-9A-F]{8}\.pem", name) or name == old:
+                    raise ValueError(f"{name!r} is not a new Root-CA-<8 hex>.pem name")
+                self._root_ca = name
             while self._root_ca == old:
                 self._root_ca = f"Root-CA-{secrets.token_hex(4).upper()}.pem"
             return self._root_ca

@@ -137,8 +137,17 @@ class Journal:
                 f"the journal {path} cannot be read ({exc}); move the folder aside to start "
                 "over, after making sure the target holds the administrator's file"
             ) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise JournalError(f"{path} is not an ipo46xx journal of format {FORMAT}")
+        required = {"state": str, "target": str, "files": dict, "steps": list}
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != FORMAT
+            or any(not isinstance(data.get(key), kind) for key, kind in required.items())
+        ):
+            raise JournalError(
+                f"{path} is not an ipo46xx journal of format {FORMAT} (damaged?); move the "
+                "folder aside to start over, after making sure the target holds the "
+                "administrator's file"
+            )
         return cls(folder, data)
 
     @property

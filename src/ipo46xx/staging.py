@@ -110,7 +110,8 @@ class _PutBack(Exception):  # noqa: N818  (control flow inside restore)
 class Stager:
     """Run the advisory's flow for one IP Office and one target folder.
 
-    ``ipo`` is an address or URL (``/46xxsettings.txt`` is appended when missing).
+    ``ipo`` is an address or URL (``/46xxsettings.txt`` is appended when missing); it may
+    be ``None`` for work on a run that recorded it (rollback, status).
     ``state_dir`` holds the journal; it defaults to the XDG state folder for the target.
 
     >>> from ipo46xx.storage import MemoryStorage
@@ -125,7 +126,7 @@ class Stager:
 
     def __init__(
         self,
-        ipo: str,
+        ipo: str | None,
         storage: Storage,
         state_dir: str | pathlib.Path | None = None,
         *,
@@ -133,7 +134,7 @@ class Stager:
         cafile: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self.ipo_url = settings_url(ipo)
+        self._ipo = settings_url(ipo) if ipo else None
         self.storage = storage
         self.state_dir = (
             pathlib.Path(state_dir) if state_dir is not None else default_state_dir(storage.url)
@@ -141,6 +142,19 @@ class Stager:
         self._verify = verify
         self._cafile = cafile
         self._timeout = timeout
+
+    @property
+    def ipo_url(self) -> str:
+        """The settings file URL: as given, or as recorded by the run in the journal."""
+        if self._ipo:
+            return self._ipo
+        journal = Journal.load(self.state_dir)
+        if journal is not None and journal.data.get("ipo"):
+            return str(journal.data["ipo"])
+        raise InputError(
+            f"the IP Office address is needed and no run on {self.storage.url} recorded one; "
+            "give it (--ipo ADDRESS)"
+        )
 
     # -- public operations ------------------------------------------------------------
 
@@ -251,7 +265,7 @@ class Stager:
             str(journal.data.get("ipo")),
             list(journal.data["steps"]),
             self._describe_files(journal),
-            _next_steps(journal.state, self.ipo_url, self.storage.url),
+            _next_steps(journal.state, self.ipo_url, self.storage.url, self._state_flag()),
         )
 
     def verify(self) -> Verification:
@@ -563,12 +577,18 @@ class Stager:
             for name, digest in view.items()
         }
 
+    def _state_flag(self) -> str:
+        """`` --state-dir DIR`` when the journal is not where commands look by default."""
+        if self.state_dir == default_state_dir(self.storage.url):
+            return ""
+        return f" --state-dir {self.state_dir}"
+
     def _outcome(self, action: str, journal: Journal, done: list[str], diff: str) -> Outcome:
         return Outcome(
             action,
             journal.state,
             done,
-            _next_steps(journal.state, self.ipo_url, self.storage.url),
+            _next_steps(journal.state, self.ipo_url, self.storage.url, self._state_flag()),
             diff,
         )
 
@@ -577,8 +597,8 @@ def _root_cas(doc: SettingsFile) -> set[str]:
     return {n for t in trustcerts(doc) for n in t.names if ROOT_CA_PATTERN.match(n)}
 
 
-def _next_steps(state: str, ipo_url: str, target: str) -> list[str]:
-    where = f"--ipo {ipo_url} --target {target}"
+def _next_steps(state: str, ipo_url: str, target: str, state_dir: str = "") -> list[str]:
+    where = f"--ipo {ipo_url} --target {target}{state_dir}"
     if state == STAGED:
         return [
             "Step 6: restart the phones. Each downloads the edited 46xxsettings.txt and drops "
@@ -600,6 +620,6 @@ def _next_steps(state: str, ipo_url: str, target: str) -> list[str]:
         action = {STAGING: "stage", RESTORING: "restore", ROLLING_BACK: "rollback"}[state]
         return [
             f"The {action} was interrupted: run `ipo46xx {action} {where}` again to finish it,"
-            f" or `ipo46xx rollback --target {target}` to undo."
+            f" or `ipo46xx rollback --target {target}{state_dir}` to undo."
         ]
     return []

@@ -84,7 +84,10 @@ def open_storage(
         raise InputError("the target is empty; give a folder path, file:// or smb:// URL")
     if _WINDOWS_PATH.match(url) or "://" not in url:
         return LocalStorage(url)
-    parts = urllib.parse.urlsplit(url)
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError as exc:
+        raise InputError(f"{url} is not a valid URL ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme == "memory":
         return MemoryStorage(label=parts.netloc + parts.path)

@@ -1,0 +1,106 @@
+"""The whole PSN005042u story on this machine: an SD card folder, an IP Office
+emulator on 127.0.0.1, and every step with its diff.  Used by ``ipo46xx demo``.
+
+It touches nothing outside a temporary folder, which it removes at the end.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import pathlib
+import tempfile
+from collections.abc import Callable
+
+from .document import parse
+from .download import fetch
+from .emulator import IpOfficeEmulator
+from .evaluation import Phone, evaluate
+from .staging import Stager
+from .storage import LocalStorage
+
+__all__ = ["run_demo"]
+
+Say = Callable[[str], None]
+
+PHONES = (Phone("9611", sig="H323"), Phone("J179", sig="H323"), Phone("J179", sig="SIP"))
+
+
+def _phones_read(url: str, say: Say) -> None:
+    doc = parse(fetch(url), name="46xxsettings.txt")
+    for phone in PHONES:
+        value = evaluate(doc, phone).get("TRUSTCERTS")
+        shown = "(not set)" if value is None else f'"{value}"'
+        say(f"    a {phone.model4} in {phone.sig} reads TRUSTCERTS {shown}")
+
+
+def _section(say: Say, title: str) -> None:
+    say("")
+    say(title)
+    say("-" * len(title))
+
+
+def _lines(say: Say, lines: list[str], prefix: str = "    ") -> None:
+    for line in lines:
+        say(prefix + line)
+
+
+def run_demo(say: Say) -> int:
+    """Tell the whole story through ``say``; return the exit status (0: it all worked).
+
+    >>> lines = []
+    >>> run_demo(lines.append)
+    0
+    """
+    admin = (importlib.resources.files("ipo46xx") / "data" / "demo-46xxsettings.txt").read_bytes()
+    with tempfile.TemporaryDirectory(prefix="ipo46xx-demo-") as temporary:
+        root = pathlib.Path(temporary)
+        folder = root / "sd" / "system" / "primary"
+        folder.mkdir(parents=True)
+        (folder / "46xxsettings.txt").write_bytes(admin)
+        card = LocalStorage(folder)
+        with IpOfficeEmulator(card) as ipo:
+            stager = Stager(ipo.url, card, root / "state")
+            say("ipo46xx demo: Avaya PSN005042u on a stand-in IP Office")
+            say(f"  IP Office (emulated): {ipo.url}  root CA {ipo.root_ca}")
+            say(f"  SD card folder:       {folder}")
+            say("  The administrator has put an explicit 46xxsettings.txt on the card.")
+            say("  Phones read:")
+            _phones_read(ipo.settings_url, say)
+
+            _section(say, "Steps 1-5: stage (download, blank TRUSTCERTS, park, write)")
+            plan = stager.plan("stage")
+            _lines(say, [f"{n}. {step}" for n, step in enumerate(plan.steps, 1)])
+            outcome = stager.stage()
+            _lines(say, outcome.diff.splitlines())
+            say(f"  card now holds: {', '.join(card.list())}")
+            check = stager.verify()
+            say(f"  verify: {check.message}")
+
+            _section(say, "Step 6: the phones restart")
+            _phones_read(ipo.settings_url, say)
+            say("  ...so they drop their stored certificates.")
+
+            _section(say, "Step 7: regenerate the certificate (Manager)")
+            old = ipo.root_ca
+            new = ipo.regenerate_certificate()
+            say(f"  root CA {old} -> {new}")
+
+            _section(say, "Step 8: restore (administrator's file, new root CA name)")
+            outcome = stager.restore()
+            _lines(say, outcome.done, "  - ")
+            _lines(say, outcome.diff.splitlines())
+            say(f"  card now holds: {', '.join(card.list())}")
+            check = stager.verify()
+            say(f"  verify: {check.message}")
+
+            _section(say, "Step 9: the phones restart again")
+            _phones_read(ipo.settings_url, say)
+            ok = check.ok and new.encode() in card.read("46xxsettings.txt")
+            say("")
+            say(
+                "Done: phones that trusted the old root CA now trust the new one, and the "
+                "administrator's own file is back on the card"
+                if ok
+                else "The demo did not end as expected."
+            )
+    return 0 if ok else 1

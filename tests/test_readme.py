@@ -1,0 +1,58 @@
+"""The README's runnable examples print exactly what the README shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .readme_blocks import Block, Site, blocks, run
+from .staging_site import ADMIN
+
+BLOCKS = blocks()
+
+
+def test_the_readme_has_runnable_examples_for_every_command() -> None:
+    commands = " ".join(c for b in BLOCKS for c, _ in b.commands)
+    for command in (
+        "show",
+        "trustcerts",
+        "blank",
+        "rewrite",
+        "lint",
+        "eval",
+        "stage",
+        "restore",
+        "rollback",
+        "status",
+        "verify",
+        "demo",
+    ):
+        assert f"ipo46xx {command}" in commands, command
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    shared = Site(tmp_path_factory.mktemp("readme"), ADMIN)
+    yield shared
+    shared.ipo.stop()
+
+
+# The site blocks build on each other, so they run in README order in one test.
+def test_readme_examples(site: Site) -> None:
+    for block in BLOCKS:
+        _check(block, site if "site" in block.marker else None)
+
+
+def _check(block: Block, site: Site | None) -> None:
+    for command, expected, actual, status in run(block, site):
+        where = f"README.md line {block.line}: $ {command}"
+        assert status == 0, f"{where}\n{actual}"
+        if block.marker != "runs":
+            assert actual == expected, f"{where}\n--- README\n{expected}\n--- actual\n{actual}"
+
+
+def test_blocks_parse() -> None:
+    sample = "<!-- runnable -->\n```console\n$ echo a\na\n$ echo b\nb\n```\n"
+    [block] = blocks(sample)
+    assert block.commands == [("echo a", "a"), ("echo b", "b")]

@@ -15,6 +15,21 @@ from ipo46xx.storage import MemoryStorage, Storage, open_storage
 
 from .samba import Samba, unavailable_reason
 
+# The command set DESIGN section 4 promises (a contract): the tests hold the CLI to it.
+CONTRACT_COMMANDS = (
+    "show",
+    "trustcerts",
+    "blank",
+    "rewrite",
+    "lint",
+    "eval",
+    "stage",
+    "restore",
+    "rollback",
+    "status",
+    "verify",
+    "demo",
+)
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "case.json").is_file())
 

@@ -15,7 +15,7 @@ import pytest
 from ipo46xx.emulator import IpOfficeEmulator
 from ipo46xx.storage import LocalStorage
 
-from .conftest import FIXTURES
+from .conftest import CONTRACT_COMMANDS, FIXTURES
 from .staging_site import ADMIN
 
 IPO = FIXTURES / "ipo11-auto" / "46xxsettings.txt"
@@ -58,24 +58,17 @@ def assert_clean_error(result: subprocess.CompletedProcess[bytes], code: int, *w
 def test_help_for_every_command_has_examples() -> None:
     top = run("--help")
     assert top.returncode == 0
-    for command in (
-        "show",
-        "trustcerts",
-        "blank",
-        "rewrite",
-        "lint",
-        "eval",
-        "stage",
-        "restore",
-        "rollback",
-        "status",
-        "verify",
-        "demo",
-    ):
+    for command in CONTRACT_COMMANDS:
         assert command in text(top)
         sub = run(command, "--help")
         assert sub.returncode == 0, command
         assert "examples:" in text(sub) and f"ipo46xx {command}" in text(sub)
+
+
+def test_the_cli_offers_exactly_the_contract_commands() -> None:
+    from ipo46xx.cli import COMMANDS  # noqa: PLC0415
+
+    assert sorted(COMMANDS) == sorted(CONTRACT_COMMANDS)
 
 
 def test_python_dash_m_is_the_same_command() -> None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from .conftest import CONTRACT_COMMANDS
 from .readme_blocks import Block, Site, blocks, run
 from .staging_site import ADMIN
 
@@ -14,20 +15,7 @@ BLOCKS = blocks()
 
 def test_the_readme_has_runnable_examples_for_every_command() -> None:
     commands = " ".join(c for b in BLOCKS for c, _ in b.commands)
-    for command in (
-        "show",
-        "trustcerts",
-        "blank",
-        "rewrite",
-        "lint",
-        "eval",
-        "stage",
-        "restore",
-        "rollback",
-        "status",
-        "verify",
-        "demo",
-    ):
+    for command in CONTRACT_COMMANDS:
         assert f"ipo46xx {command}" in commands, command
 
 

@@ -56,6 +56,7 @@ def _json(value: object) -> None:
 
 def _read(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
     """The bytes of FILE, '-' or URL, and a name for messages."""
+    from .document import read_file  # noqa: PLC0415
     from .errors import InputError  # noqa: PLC0415
     from .sniff import not_settings_reason  # noqa: PLC0415
 
@@ -68,16 +69,7 @@ def _read(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
         data = fetch(source, verify=not args.insecure, cafile=args.ca_file)
         return data, source.rsplit("/", 1)[-1] or source
     path = pathlib.Path(source)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{source} is a folder; give the settings file inside it") from None
-    except PermissionError:
-        raise InputError(f"{source}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot read it ({exc.strerror or exc})") from None
+    data = read_file(path)
     reason = not_settings_reason(data)
     if reason is not None:
         raise InputError(f"{source} is {reason}, not a settings file; check the file name")
@@ -519,12 +511,17 @@ def _staging(action: str) -> Handler:
     return handler
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def _ask(args: argparse.Namespace, question: Callable[[Stager], Any]) -> Any:
+    """Open the target, ask the stager one read-only question, close the target."""
     storage = _storage(args)
     try:
-        status = _stager(args, storage).status()
+        return question(_stager(args, storage))
     finally:
         storage.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    status = _ask(args, lambda stager: stager.status())
     if args.json:
         _json(
             {
@@ -552,11 +549,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    storage = _storage(args)
-    try:
-        result = _stager(args, storage).verify()
-    finally:
-        storage.close()
+    result = _ask(args, lambda stager: stager.verify())
     if args.json:
         _json(
             {
@@ -587,7 +580,7 @@ exit status: 0 done; 1 a check, lint or verify found a problem; 2 bad input or u
 The SMB password comes from IPO46XX_SMB_PASSWORD, or a prompt; never from the command line.
 """
 
-_EXAMPLES: dict[str, list[str]] = {
+_EXAMPLES: dict[str, list[str]] = {  # also the list of commands, in --help order
     "show": [
         "ipo46xx show 46xxsettings.txt",
         "ipo46xx show http://192.168.42.1/46xxsettings.txt --json",
@@ -622,6 +615,10 @@ _EXAMPLES: dict[str, list[str]] = {
     "verify": ["ipo46xx verify --ipo 192.168.42.1 --target /media/sd/system/primary"],
     "demo": ["ipo46xx demo"],
 }
+
+
+COMMANDS = tuple(_EXAMPLES)
+"""Every command of ``ipo46xx``."""
 
 
 def _add_tls(parser: argparse.ArgumentParser) -> None:

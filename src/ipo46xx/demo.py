@@ -44,6 +44,13 @@ def _lines(say: Say, lines: list[str], prefix: str = "    ") -> None:
         say(prefix + line)
 
 
+def _card_and_check(stager: Stager, say: Say) -> bool:
+    say(f"  card now holds: {', '.join(stager.storage.list())}")
+    check = stager.verify()
+    say(f"  verify: {check.message}")
+    return check.ok
+
+
 def run_demo(say: Say) -> int:
     """Tell the whole story through ``say``; return the exit status (0: it all worked).
 
@@ -72,9 +79,7 @@ def run_demo(say: Say) -> int:
             _lines(say, [f"{n}. {step}" for n, step in enumerate(plan.steps, 1)])
             outcome = stager.stage()
             _lines(say, outcome.diff.splitlines())
-            say(f"  card now holds: {', '.join(card.list())}")
-            check = stager.verify()
-            say(f"  verify: {check.message}")
+            _card_and_check(stager, say)
 
             _section(say, "Step 6: the phones restart")
             _phones_read(ipo.settings_url, say)
@@ -89,13 +94,11 @@ def run_demo(say: Say) -> int:
             outcome = stager.restore()
             _lines(say, outcome.done, "  - ")
             _lines(say, outcome.diff.splitlines())
-            say(f"  card now holds: {', '.join(card.list())}")
-            check = stager.verify()
-            say(f"  verify: {check.message}")
+            check_ok = _card_and_check(stager, say)
 
             _section(say, "Step 9: the phones restart again")
             _phones_read(ipo.settings_url, say)
-            ok = check.ok and new.encode() in card.read("46xxsettings.txt")
+            ok = check_ok and new.encode() in card.read("46xxsettings.txt")
             say("")
             say(
                 "Done: phones that trusted the old root CA now trust the new one, and the "

@@ -22,7 +22,16 @@ from .errors import InputError
 from .grammar import parse_line
 from .statements import Statement
 
-__all__ = ["Change", "Edit", "Line", "SettingsFile", "load", "parse", "unified_diff"]
+__all__ = [
+    "Change",
+    "Edit",
+    "Line",
+    "SettingsFile",
+    "load",
+    "parse",
+    "read_file",
+    "unified_diff",
+]
 
 _BOM = b"\xef\xbb\xbf"
 _ERRORS = "surrogateescape"
@@ -263,9 +272,22 @@ def load(path: str | os.PathLike[str]) -> SettingsFile:
     '46xxspecials.txt'
     """
     where = os.fspath(path)
+    data = read_file(where)
+    return parse(data, name=os.path.basename(where) or where)
+
+
+def read_file(path: str | os.PathLike[str]) -> bytes:
+    """A local file's bytes; an :class:`InputError` that says what to check otherwise.
+
+    >>> read_file("/no/such/46xxsettings.txt")
+    Traceback (most recent call last):
+    ...
+    ipo46xx.errors.InputError: /no/such/46xxsettings.txt: no such file; check the path
+    """
+    where = os.fspath(path)
     try:
         with open(where, "rb") as handle:
-            data = handle.read()
+            return handle.read()
     except FileNotFoundError:
         raise InputError(f"{where}: no such file; check the path") from None
     except IsADirectoryError:
@@ -274,7 +296,6 @@ def load(path: str | os.PathLike[str]) -> SettingsFile:
         raise InputError(f"{where}: permission denied; check the file's permissions") from None
     except OSError as exc:
         raise InputError(f"{where}: cannot read it ({exc.strerror or exc})") from None
-    return parse(data, name=os.path.basename(where) or where)
 
 
 def unified_diff(

@@ -10,10 +10,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from ipo46xx.storage import MemoryStorage, Storage, open_storage
 
 from .samba import Samba, unavailable_reason
+
+# Generated inputs can be large; a slow CI machine must not turn that into a failure.
+settings.register_profile("ipo46xx", deadline=None)
+settings.load_profile("ipo46xx")
 
 # The command set DESIGN section 4 promises (a contract): the tests hold the CLI to it.
 CONTRACT_COMMANDS = (

@@ -16,6 +16,7 @@ from ipo46xx.emulator import IpOfficeEmulator
 from ipo46xx.storage import LocalStorage
 
 from .conftest import CONTRACT_COMMANDS, FIXTURES
+from .samba import Samba
 from .staging_site import ADMIN
 
 IPO = FIXTURES / "ipo11-auto" / "46xxsettings.txt"
@@ -280,6 +281,8 @@ def test_the_staging_commands_end_to_end(
     assert "File > Advanced > Security Settings" in out
     assert (folder / "46xxsettings.bak").read_bytes() == ADMIN
 
+    twice = run("stage", "--ipo", ipo.url, *common)  # nothing to change: no --yes needed
+    assert twice.returncode == 0 and "already staged" in text(twice)
     assert run("verify", "--ipo", ipo.url, *common).returncode == 0
     status = json.loads(run("status", *common, "--json").stdout)
     assert status["state"] == "staged" and status["target"] == folder.as_uri()
@@ -380,3 +383,29 @@ def test_local_commands_never_import_smbclient_and_help_is_light() -> None:
         assert not {"smbclient", "smbprotocol", "spnego"} & modules, args
         if args == ["--help"]:
             assert not {"pyparsing", "attrs", "ssl", "urllib.request"} & modules
+
+
+def test_staging_on_an_smb_share_keeps_the_password_out_of_every_output(
+    samba: Samba, tmp_path: pathlib.Path
+) -> None:
+    folder = samba.share_paths["sd"] / tmp_path.name / "system" / "primary"
+    folder.mkdir(parents=True)
+    (folder / "46xxsettings.txt").write_bytes(ADMIN)
+    target = samba.url("sd", f"{tmp_path.name}/system/primary")
+    state = tmp_path / "state"
+    secret = {"IPO46XX_SMB_PASSWORD": samba.password}
+    with IpOfficeEmulator(LocalStorage(folder)) as ipo:
+        common = ["--ipo", ipo.url, "--target", target, "--state-dir", str(state)]
+        staged = run("-v", "stage", *common, "--yes", env=secret)
+        assert staged.returncode == 0, staged.stderr
+        assert "park: rename 46xxsettings.txt" in staged.stderr.decode()  # -v logs steps
+        status = run("status", *common, "--json", env=secret)
+        assert json.loads(status.stdout)["state"] == "staged"
+        wrong = run("status", *common, env={"IPO46XX_SMB_PASSWORD": "wrong-" + samba.password})
+        assert_clean_error(wrong, 2, "refused user", "IPO46XX_SMB_PASSWORD")
+        rolled = run("rollback", *common, "--yes", env=secret)
+        assert rolled.returncode == 0, rolled.stderr
+    assert (folder / "46xxsettings.txt").read_bytes() == ADMIN
+    everything = b"".join(r.stdout + r.stderr for r in (staged, status, wrong, rolled))
+    everything += b"".join(p.read_bytes() for p in state.rglob("*") if p.is_file())
+    assert samba.password.encode() not in everything

@@ -119,6 +119,8 @@ def test_sig_fills_both_signalling_variables() -> None:
     assert phone.variable("$SIG_IN_USE") == "H323"
     assert Phone("9611", sig="SIP").variable("$SIG") == "2"
     assert Phone("9611", variables={"$SIG": "7"}).variable("SIG") == "7"
+    apart = Phone("J179", sig="H323", sig_in_use="SIP")
+    assert (apart.variable("$SIG"), apart.variable("$SIG_IN_USE")) == ("1", "SIP")
     with pytest.raises(InputError, match="H323 or SIP"):
         Phone("9611", sig="ISDN")
 

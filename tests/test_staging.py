@@ -246,6 +246,22 @@ def test_operations_out_of_order_say_what_to_do(tmp_path: pathlib.Path) -> None:
         site.close()
 
 
+def test_restore_under_way_refuses_a_different_mapping(tmp_path: pathlib.Path) -> None:
+    site = make_site("memory", True, tmp_path)
+    try:
+        stager = site.stager()
+        stager.stage()
+        journal_path = stager.state_dir / "journal.json"
+        record = json.loads(journal_path.read_text())
+        record["state"] = "restoring"  # as if restore had stopped right after it began
+        record["mapping"] = None
+        journal_path.write_text(json.dumps(record))
+        with pytest.raises(StateError, match="already under way"):
+            stager.restore({INITIAL_ROOT_CA: "Root-CA-0000AAAA.pem"})
+    finally:
+        site.close()
+
+
 def test_a_new_run_after_restore_archives_the_old_journal(tmp_path: pathlib.Path) -> None:
     site = make_site("memory", True, tmp_path)
     try:

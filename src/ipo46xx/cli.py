@@ -333,7 +333,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for family, models, sigs in MODEL_FAMILIES:
             for model in models:
                 for sig in sigs:
-                    phone = Phone(model, sig=sig, group=args.group, variables=variables)
+                    phone = Phone(
+                        model,
+                        sig=sig,
+                        group=args.group,
+                        variables=variables,
+                        sig_in_use=args.sig_in_use,
+                    )
                     setting = evaluate(doc, phone, _loader(args)).settings.get(args.setting.upper())
                     rows.append(
                         {
@@ -356,7 +362,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.model:
         raise UsageError("give the phone: --model 9611 (or --all-models --setting NAME)")
-    phone = Phone(args.model, sig=args.sig, group=args.group, variables=variables)
+    phone = Phone(
+        args.model,
+        sig=args.sig,
+        group=args.group,
+        variables=variables,
+        sig_in_use=args.sig_in_use,
+    )
     result = evaluate(doc, phone, _loader(args))
     if args.json:
         _json(_evaluation_json(result, args.setting))
@@ -460,7 +472,8 @@ def _confirm(args: argparse.Namespace, action: str) -> None:
         raise InputError(f"{action} cancelled; nothing was changed")
 
 
-def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = None) -> None:
+def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = None) -> bool:
+    """Print the plan; True when it changes anything."""
     plan = stager.plan(action, mapping)
     _out(f"ipo46xx {action}: target {stager.storage.url}")
     _out("plan:")
@@ -470,6 +483,7 @@ def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = No
         _out(f"  note: {note}")
     if plan.diff:
         _out(plan.diff.rstrip("\n"))
+    return bool(plan.steps)
 
 
 def _print_outcome(outcome: Any) -> None:
@@ -492,11 +506,12 @@ def _staging(action: str) -> Handler:
         try:
             stager = _stager(args, storage)
             mapping = _mapping(getattr(args, "replace", None)) or None
-            _print_plan(stager, action, mapping)
+            changes = _print_plan(stager, action, mapping)
             if args.dry_run:
                 _out("dry run: nothing was changed")
                 return EXIT_OK
-            _confirm(args, action)
+            if changes:
+                _confirm(args, action)
             if action == "stage":
                 outcome = stager.stage()
             elif action == "restore":
@@ -749,6 +764,9 @@ def _add_file_commands(command: Command) -> None:
     file_argument(evaluation)
     evaluation.add_argument("--model", metavar="MODEL4", help="e.g. 9611, J179, K175, 1608")
     evaluation.add_argument("--sig", metavar="H323|SIP", help="signalling protocol")
+    evaluation.add_argument(
+        "--sig-in-use", metavar="H323|SIP", help="$SIG_IN_USE when it differs from --sig"
+    )
     evaluation.add_argument("--group", default="0", help="the phone's GROUP (default 0)")
     evaluation.add_argument(
         "--var",

@@ -10,6 +10,7 @@ pins a saved root CA instead.
 from __future__ import annotations
 
 import http.client
+import logging
 import socket
 import ssl
 import urllib.error
@@ -28,6 +29,8 @@ MAX_BYTES = 4 * 1024 * 1024
 """A larger body is not a settings file (Avaya's whole template is about 1 MB)."""
 
 SETTINGS_NAME = "46xxsettings.txt"
+
+log = logging.getLogger(__name__)
 
 
 def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
@@ -129,6 +132,7 @@ def fetch(
             "settings file is; check the URL"
         )
     _check_body(url, body, content_type)
+    log.debug("%s: %d bytes (%s)", url, len(body), content_type or "no content type")
     return body
 
 

@@ -14,7 +14,8 @@ Semantics (Avaya administration guides, "Contents of the settings file"):
 Variables are fixed for the whole walk, so a jump taken twice is a loop that never
 ends; it is reported instead of hanging.  The profile's ``sig`` fills both ``$SIG``
 (``1`` for H.323, ``2`` for SIP, as the phones' SIG parameter) and ``$SIG_IN_USE``
-(``H323`` or ``SIP``); any variable can be given or overridden by name.
+(``H323`` or ``SIP``; ``sig_in_use`` sets it apart, for a phone running another
+protocol than configured); any variable can be given or overridden by name.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class Phone:
     group: int | str = 0
     sig: str | None = attrs.field(default=None, converter=_sig)
     macaddr: str | None = None
+    sig_in_use: str | None = attrs.field(default=None, converter=_sig)
     variables: Mapping[str, str] = attrs.field(factory=dict)
 
     def variable(self, name: str) -> str | None:
@@ -96,7 +98,7 @@ class Phone:
             "MODEL": self.model,
             "GROUP": str(self.group),
             "SIG": _SIG_NUMBER.get(self.sig or ""),
-            "SIG_IN_USE": self.sig,
+            "SIG_IN_USE": self.sig_in_use or self.sig,
             "MACADDR": self.macaddr,
         }
         return known.get(key)
@@ -104,7 +106,7 @@ class Phone:
     def describe(self) -> dict[str, str]:
         """The profile as plain strings, for reports."""
         shown = {"model4": self.model4, "group": str(self.group)}
-        for key in ("model", "sig", "macaddr"):
+        for key in ("model", "sig", "sig_in_use", "macaddr"):
             value = getattr(self, key)
             if value is not None:
                 shown[key] = value

@@ -19,6 +19,7 @@ How it stays safe:
 
 from __future__ import annotations
 
+import logging
 import pathlib
 from collections.abc import Callable, Mapping
 
@@ -48,6 +49,8 @@ from .trustlist import (
 )
 
 __all__ = ["Outcome", "Plan", "Stager", "Status", "Verification"]
+
+log = logging.getLogger(__name__)
 
 NEW, STAGING, STAGED = "new", "staging", "staged"
 RESTORING, RESTORED = "restoring", "restored"
@@ -210,6 +213,12 @@ class Stager:
                 journal.data["mapping"] = dict(mapping) if mapping else None
                 journal.state = RESTORING
                 journal.save()
+            elif mapping and dict(mapping) != journal.data.get("mapping"):
+                raise StateError(
+                    f"restore on {self.storage.url} is already under way with the mapping "
+                    f"{journal.data.get('mapping') or '(worked out from the IP Office)'}; "
+                    "run restore again without --replace to finish it, or rollback"
+                )
             try:
                 done = self._run(journal, decide_restore)
             except _PutBack as problem:
@@ -360,11 +369,16 @@ class Stager:
         return served, original, edit
 
     def _plan_stage(self, journal: Journal | None) -> Plan:
+        if journal is not None and journal.state == STAGED:
+            self._simulate(Expect.of(journal), decide_stage)  # raises if the target changed
+            return Plan("stage", [], "", ["already staged; nothing to do"])
         if journal is not None and journal.state not in _STAGE_FROM:
             raise StateError(self._wrong_state(journal.state, "stage"))
         if journal is not None and journal.state == STAGING:
             expect = Expect.of(journal)
             diff = unified_diff(parse(journal.kept("served")), parse(journal.kept("staged")))
+            notes = ["continuing an interrupted stage with the files the journal kept"]
+            return Plan("stage", self._simulate(expect, decide_stage), diff, notes)
         else:
             if self.storage.exists(BACKUP):
                 raise TargetChangedError(
@@ -467,7 +481,8 @@ class Stager:
 
     def _plan_rollback(self, journal: Journal) -> Plan:
         steps = self._simulate(Expect.of(journal), decide_rollback)
-        return Plan("rollback", steps or ["nothing: the target is as it was before stage"], "", [])
+        notes = [] if steps else ["nothing to do: the target is as it was before stage"]
+        return Plan("rollback", steps, "", notes)
 
     # -- the engine -------------------------------------------------------------------
 
@@ -481,12 +496,14 @@ class Stager:
             if action is None:
                 return done
             description = action.describe(self.storage.url)
+            log.info("%s: %s", action.step, description)
             journal.step(action.step, "started", description)
             try:
                 self._perform(action, journal)
             except Exception as exc:
                 # A process that dies here leaves "started"; the next run looks again.
                 journal.step(action.step, "failed", f"{description}: {exc}")
+                log.info("%s failed: %s", action.step, exc)
                 raise
             journal.step(action.step, "done", description)
             done.append(description)
@@ -542,6 +559,7 @@ class Stager:
     # -- helpers ----------------------------------------------------------------------
 
     def _fetch(self) -> bytes:
+        log.info("downloading %s", self.ipo_url)
         return fetch(self.ipo_url, verify=self._verify, cafile=self._cafile, timeout=self._timeout)
 
     def _require(self, journal: Journal | None, action: str) -> Journal:

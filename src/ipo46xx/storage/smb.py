@@ -21,6 +21,7 @@ module only for ``smb://`` targets, so that work on local files never pays for i
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import stat
 import threading
@@ -58,6 +59,7 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 """Seconds to wait for the TCP connection to the server."""
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # NTSTATUS values (MS-ERREF 2.3) that the mapping below tells apart.
 _NOT_FOUND = {0xC0000034, 0xC000003A, 0xC0000225, 0xC000000F}
@@ -146,6 +148,7 @@ class SmbStorage(StorageBase):
         if self._closed:
             raise StorageError(f"{self.url} was closed; open the target again")
         outcome: dict[str, Any] = {}
+        log.debug("%s %s", doing, self._where(name))
 
         def run() -> None:
             try:
@@ -282,6 +285,11 @@ class SmbStorage(StorageBase):
     # -- operations -----------------------------------------------------------------------
 
     def _connect(self) -> None:
+        log.debug(
+            "connecting to %s (signing required, encryption %s)",
+            self.url,
+            "required" if self._encrypt else "if offered",
+        )
         smbclient.register_session(
             self._host,
             username=self._username,

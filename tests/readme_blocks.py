@@ -87,7 +87,7 @@ def run(block: Block, site: Site | None) -> Iterator[tuple[str, str, str, int]]:
             site.ipo.regenerate_certificate(regenerate.group(1))
     for command, expected in block.commands:
         result = subprocess.run(
-            ["bash", "-c", command + " 2>&1"],
+            ["bash", "-c", "{ " + command + "\n} 2>&1"],  # errors of every part too
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -134,6 +134,12 @@ def test_blank_from_standard_input() -> None:
     assert result.stdout == (FIXTURES / "template-excerpt" / "blank.txt").read_bytes()
 
 
+def test_binary_standard_input_is_refused() -> None:
+    assert_clean_error(
+        run("show", "-", stdin=bytes(range(256)) * 4), 2, "standard input", "binary data"
+    )
+
+
 def test_blank_check_and_diff_write_nothing(tmp_path: pathlib.Path) -> None:
     copy = tmp_path / "46xxsettings.txt"
     copy.write_bytes(IPO.read_bytes())

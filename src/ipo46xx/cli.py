@@ -61,19 +61,20 @@ def _read(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
     from .sniff import not_settings_reason  # noqa: PLC0415
 
     if source == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    if source.lower().startswith(("http://", "https://")):
+        data, name = sys.stdin.buffer.read(), "<stdin>"
+    elif source.lower().startswith(("http://", "https://")):
         from .download import fetch  # noqa: PLC0415
 
         _warn_insecure(args)
         data = fetch(source, verify=not args.insecure, cafile=args.ca_file)
         return data, source.rsplit("/", 1)[-1] or source
-    path = pathlib.Path(source)
-    data = read_file(path)
+    else:
+        data, name = read_file(source), pathlib.Path(source).name
     reason = not_settings_reason(data)
     if reason is not None:
-        raise InputError(f"{source} is {reason}, not a settings file; check the file name")
-    return data, path.name
+        where = "standard input" if source == "-" else source
+        raise InputError(f"{where} is {reason}, not a settings file; check what you gave")
+    return data, name
 
 
 def _load(source: str, args: argparse.Namespace) -> SettingsFile:

@@ -68,7 +68,7 @@ class Change:
     new: str
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class SettingsFile:
     """A parsed settings file.  Immutable: edits return a new ``SettingsFile``.
 
@@ -88,6 +88,10 @@ class SettingsFile:
 
     def __len__(self) -> int:
         return len(self._raw)
+
+    def __repr__(self) -> str:
+        statements = sum(s is not None for s in self._statements)
+        return f"<SettingsFile {self.name}: {len(self._raw)} lines, {statements} statements>"
 
     @functools.cached_property
     def lines(self) -> tuple[Line, ...]:

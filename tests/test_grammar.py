@@ -192,6 +192,12 @@ def test_fast_path_agrees_with_pyparsing_on_any_text(text: str) -> None:
     assert parse_line(text) == _via_pyparsing(text)
 
 
+@given(st.text(alphabet='SsEeTtGgOoIiFfAaDd# \t"$x', max_size=14))
+def test_fast_path_agrees_with_pyparsing_on_keyword_soup(text: str) -> None:
+    # Lines made of keyword letters probe the dispatch on the first two characters.
+    assert parse_line(text) == _via_pyparsing(text)
+
+
 @given(strategies.assignment("SET"))
 def test_generated_set_lines_parse_as_set(text: str) -> None:
     assert isinstance(parse_line(text), SetStatement)

@@ -229,6 +229,14 @@ _match_start = _STARTS.re.match
 _matchers = {kind: element.re.match for kind, element in STATEMENT_ELEMENTS.items()}
 # First characters a statement line can start with; anything else is a comment.
 _FIRST_CHARS = frozenset(" \t#" + "".join(k[0] + k[0].lower() for k in KEYWORDS))
+# For lines without indentation, the statement a line can only be, by its first two
+# characters; the statement's own pattern then checks the whole keyword.
+_LIKELY: dict[str, str] = {"#": "TAG"} | {
+    first + second: kind
+    for kind in KEYWORDS
+    for first in (kind[0], kind[0].lower())
+    for second in (kind[1], kind[1].lower())
+}
 
 
 def parse_line(text: str, line: int = 1) -> Statement | None:
@@ -239,6 +247,12 @@ def parse_line(text: str, line: int = 1) -> Statement | None:
     """
     if text[:1] not in _FIRST_CHARS:
         return None
+    # Fast path: one regex for the statement the line most likely is.
+    likely = _LIKELY.get(text[:1]) or _LIKELY.get(text[:2])
+    if likely is not None:
+        match = _matchers[likely](text)
+        if match is not None:
+            return _BUILDERS[likely](match.groupdict(), text, line)
     start = _match_start(text)
     if start is None:
         return None

@@ -43,6 +43,11 @@ class Action:
     kind: str = ""  # journal copy to write
 
     def describe(self, where: str) -> str:
+        """The action in words, for plans, journals and people.
+
+        >>> Action("park", "rename", SETTINGS, BACKUP).describe("memory://")
+        'rename 46xxsettings.txt to 46xxsettings.bak on memory:// (never over an existing file)'
+        """
         if self.op == "rename":
             return f"rename {self.name} to {self.target} on {where} (never over an existing file)"
         if self.op == "write":
@@ -73,6 +78,8 @@ class Expect:
 
 
 def changed(view: View, expect: Expect, doing: str) -> TargetChangedError:
+    """The error for a target in a shape ``doing`` did not leave it in."""
+
     def name(digest: str | None) -> str:
         if digest is None:
             return "absent"
@@ -89,6 +96,11 @@ def changed(view: View, expect: Expect, doing: str) -> TargetChangedError:
 
 
 def decide_stage(view: View, expect: Expect) -> Action | None:
+    """Stage: park the original as ``.bak`` (if any), then write the staged file.
+
+    >>> decide_stage({SETTINGS: None, BACKUP: None}, Expect(staged="s")).op
+    'write'
+    """
     txt, bak = view[SETTINGS], view[BACKUP]
     if expect.original:
         if bak not in (None, expect.original):
@@ -108,6 +120,12 @@ def decide_stage(view: View, expect: Expect) -> Action | None:
 
 
 def decide_restore(view: View, expect: Expect) -> Action | None:
+    """Restore: remove the staged file, learn the new root CA, write the administrator's
+    file with it, remove the ``.bak``.
+
+    >>> decide_restore({SETTINGS: "s", BACKUP: "o"}, Expect(original="o", staged="s")).step
+    'remove-staged'
+    """
     txt, bak = view[SETTINGS], view[BACKUP]
     if expect.original:
         if bak == expect.original:
@@ -130,6 +148,11 @@ def decide_restore(view: View, expect: Expect) -> Action | None:
 
 
 def decide_rollback(view: View, expect: Expect) -> Action | None:
+    """Rollback: whatever the state, the original as ``.txt`` (or no file) and no ``.bak``.
+
+    >>> decide_rollback({SETTINGS: None, BACKUP: "o"}, Expect(original="o", staged="s")).op
+    'rename'
+    """
     txt, bak = view[SETTINGS], view[BACKUP]
     ours = {d for d in (expect.staged, expect.restored) if d is not None} - {expect.original}
     if expect.original:

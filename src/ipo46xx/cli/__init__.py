@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from .document import SettingsFile
-    from .evaluation import Evaluation, Finding
-    from .staging import Stager
-    from .storage import Storage
+    from ..document import SettingsFile
+    from ..evaluation import Evaluation, Finding
+    from ..staging import Stager
+    from ..storage import Storage
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT, EXIT_STATE, EXIT_BUG = 0, 1, 2, 3, 4
 
@@ -56,14 +56,14 @@ def _json(value: object) -> None:
 
 def _read(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
     """The bytes of FILE, '-' or URL, and a name for messages."""
-    from .document import read_file  # noqa: PLC0415
-    from .errors import InputError  # noqa: PLC0415
-    from .sniff import not_settings_reason  # noqa: PLC0415
+    from ..document import read_file  # noqa: PLC0415
+    from ..errors import InputError  # noqa: PLC0415
+    from ..sniff import not_settings_reason  # noqa: PLC0415
 
     if source == "-":
         data, name = sys.stdin.buffer.read(), "<stdin>"
     elif source.lower().startswith(("http://", "https://")):
-        from .download import fetch  # noqa: PLC0415
+        from ..download import fetch  # noqa: PLC0415
 
         _warn_insecure(args)
         data = fetch(source, verify=not args.insecure, cafile=args.ca_file)
@@ -78,7 +78,7 @@ def _read(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
 
 
 def _load(source: str, args: argparse.Namespace) -> SettingsFile:
-    from .document import parse  # noqa: PLC0415
+    from ..document import parse  # noqa: PLC0415
 
     data, name = _read(source, args)
     return parse(data, name=name)
@@ -90,7 +90,7 @@ def _warn_insecure(args: argparse.Namespace) -> None:
 
 
 def _mapping(pairs: Sequence[str] | None) -> dict[str, str]:
-    from .errors import InputError  # noqa: PLC0415
+    from ..errors import InputError  # noqa: PLC0415
 
     mapping: dict[str, str] = {}
     for pair in pairs or []:
@@ -151,7 +151,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _describe(statement: Any) -> str:
-    from .statements import (  # noqa: PLC0415
+    from ..statements import (  # noqa: PLC0415
         Assignment,
         GetStatement,
         GotoStatement,
@@ -182,7 +182,7 @@ def _describe(statement: Any) -> str:
 
 
 def cmd_trustcerts(args: argparse.Namespace) -> int:
-    from .trustlist import trustcerts  # noqa: PLC0415
+    from ..trustlist import trustcerts  # noqa: PLC0415
 
     doc = _load(args.file, args)
     records = trustcerts(doc)
@@ -203,21 +203,21 @@ def cmd_trustcerts(args: argparse.Namespace) -> int:
 
 
 def cmd_blank(args: argparse.Namespace) -> int:
-    from .trustlist import blank_trustcerts  # noqa: PLC0415
+    from ..trustlist import blank_trustcerts  # noqa: PLC0415
 
     return _edit(args, blank_trustcerts)
 
 
 def cmd_rewrite(args: argparse.Namespace) -> int:
-    from .trustlist import replace_trustcerts  # noqa: PLC0415
+    from ..trustlist import replace_trustcerts  # noqa: PLC0415
 
     mapping = _mapping(args.replace)
     return _edit(args, lambda doc: replace_trustcerts(doc, mapping))
 
 
 def _edit(args: argparse.Namespace, transform: Callable[[SettingsFile], Any]) -> int:
-    from .document import unified_diff  # noqa: PLC0415
-    from .errors import InputError  # noqa: PLC0415
+    from ..document import unified_diff  # noqa: PLC0415
+    from ..errors import InputError  # noqa: PLC0415
 
     if args.in_place and (args.file == "-" or "://" in args.file):
         raise InputError("--in-place needs a local file; use -o OUT for standard input or URLs")
@@ -246,15 +246,15 @@ def _edit(args: argparse.Namespace, transform: Callable[[SettingsFile], Any]) ->
 
 
 def _write_file(path: pathlib.Path, data: bytes) -> None:
-    from .storage import LocalStorage  # noqa: PLC0415
+    from ..storage import LocalStorage  # noqa: PLC0415
 
     folder = path.parent if str(path.parent) else pathlib.Path(".")
     LocalStorage(folder).write(path.name, data)
 
 
 def _write_in_place(path: pathlib.Path, data: bytes, *, backup: bool) -> None:
-    from .errors import InputError  # noqa: PLC0415
-    from .storage import LocalStorage  # noqa: PLC0415
+    from ..errors import InputError  # noqa: PLC0415
+    from ..storage import LocalStorage  # noqa: PLC0415
 
     folder = LocalStorage(path.parent)
     if backup:
@@ -268,7 +268,7 @@ def _write_in_place(path: pathlib.Path, data: bytes, *, backup: bool) -> None:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from .linting import lint  # noqa: PLC0415
+    from ..linting import lint  # noqa: PLC0415
 
     doc = _load(args.file, args)
     findings = lint(doc)
@@ -301,12 +301,12 @@ def _loader(args: argparse.Namespace) -> Callable[[str], bytes | None]:
     """GET files next to FILE: in the same folder, or at the same URL base."""
 
     def load(name: str) -> bytes | None:
-        from .errors import Ipo46xxError  # noqa: PLC0415
+        from ..errors import Ipo46xxError  # noqa: PLC0415
 
         if args.file == "-":
             return None
         if "://" in args.file:
-            from .download import fetch  # noqa: PLC0415
+            from ..download import fetch  # noqa: PLC0415
 
             try:
                 return fetch(
@@ -323,7 +323,7 @@ def _loader(args: argparse.Namespace) -> Callable[[str], bytes | None]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluation import MODEL_FAMILIES, Phone, evaluate  # noqa: PLC0415
+    from ..evaluation import MODEL_FAMILIES, Phone, evaluate  # noqa: PLC0415
 
     variables = _mapping_vars(args.var)
     doc = _load(args.file, args)
@@ -379,7 +379,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _mapping_vars(pairs: Sequence[str] | None) -> dict[str, str]:
-    from .errors import InputError  # noqa: PLC0415
+    from ..errors import InputError  # noqa: PLC0415
 
     variables = {}
     for pair in pairs or []:
@@ -428,8 +428,8 @@ def _print_evaluation(result: Evaluation, only: str | None) -> None:
 
 
 def _storage(args: argparse.Namespace) -> Storage:
-    from .errors import InputError  # noqa: PLC0415
-    from .storage import PASSWORD_VARIABLE, open_storage  # noqa: PLC0415
+    from ..errors import InputError  # noqa: PLC0415
+    from ..storage import PASSWORD_VARIABLE, open_storage  # noqa: PLC0415
 
     password = None
     if args.target.lower().startswith("smb://") and PASSWORD_VARIABLE not in os.environ:
@@ -447,7 +447,7 @@ def _storage(args: argparse.Namespace) -> Storage:
 
 
 def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
-    from .staging import Stager  # noqa: PLC0415
+    from ..staging import Stager  # noqa: PLC0415
 
     _warn_insecure(args)
     return Stager(
@@ -460,7 +460,7 @@ def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
 
 
 def _confirm(args: argparse.Namespace, action: str) -> None:
-    from .errors import InputError  # noqa: PLC0415
+    from ..errors import InputError  # noqa: PLC0415
 
     if args.yes:
         return
@@ -583,7 +583,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo  # noqa: PLC0415
+    from ..demo import run_demo  # noqa: PLC0415
 
     return run_demo(_out)
 
@@ -818,13 +818,13 @@ def _add_staging_commands(command: Command) -> None:
 
 
 def _version() -> str:
-    from . import __version__  # noqa: PLC0415
+    from .. import __version__  # noqa: PLC0415
 
     return __version__
 
 
 def _exit_status(exc: BaseException) -> int:
-    from .errors import JournalError, StateError  # noqa: PLC0415
+    from ..errors import JournalError, StateError  # noqa: PLC0415
 
     return EXIT_STATE if isinstance(exc, (StateError, JournalError)) else EXIT_INPUT
 
@@ -839,7 +839,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
-    from .errors import Ipo46xxError  # noqa: PLC0415
+    from ..errors import Ipo46xxError  # noqa: PLC0415
 
     try:
         return int(args.handler(args))

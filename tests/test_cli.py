@@ -349,11 +349,12 @@ def test_an_internal_error_is_one_line_and_a_traceback_only_with_v(
 ) -> None:
     # No user mistake reaches this path, so a bug is planted in-process.
     from ipo46xx import cli  # noqa: PLC0415
+    from ipo46xx.cli import files  # noqa: PLC0415
 
     def broken(args: object) -> int:
         raise RuntimeError("planted bug")
 
-    monkeypatch.setattr(cli, "cmd_show", broken)
+    monkeypatch.setattr(files, "cmd_show", broken)
     assert cli.main(["show", str(IPO)]) == 4
     error = capsys.readouterr().err
     assert "internal error: RuntimeError: planted bug" in error and "-v" in error

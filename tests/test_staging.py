@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from ipo46xx import InputError, StateError, load, parse, trustcerts
+from ipo46xx.cli.guidance import next_steps
 from ipo46xx.emulator import INITIAL_ROOT_CA
 from ipo46xx.errors import LockedError, TargetChangedError
 from ipo46xx.journal import default_state_dir, state_lock
@@ -47,7 +48,7 @@ def test_the_whole_advisory(site: Site) -> None:
     assert card.get(BACKUP) == before.get(SETTINGS)
     assert (BACKUP in card) == explicit
     assert "-SET TRUSTCERTS" in staged.diff and '+SET TRUSTCERTS ""' in staged.diff
-    assert any("Step 7" in step for step in staged.next_steps)
+    assert any("Step 7" in step for step in next_steps(staged.state, stager))
     assert stager.verify().ok
     assert site.ipo.served[-1].endswith("explicit")
 

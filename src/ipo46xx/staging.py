@@ -79,20 +79,22 @@ class Outcome:
     action: str
     state: str
     done: list[str]
-    next_steps: list[str]
     diff: str
 
 
 @attrs.frozen
 class Status:
-    """Where a run stands: journal state, its steps, and what the target holds now."""
+    """Where a run stands: journal state, its steps, and what the target holds now.
+
+    ``recorded`` is false when no run on the target left a journal.
+    """
 
     state: str
     target: str
     ipo: str | None
     steps: list[dict[str, str]]
     files: dict[str, str]
-    next_steps: list[str]
+    recorded: bool
 
 
 @attrs.frozen
@@ -257,24 +259,14 @@ class Stager:
         """The journal's state and steps, and what the target's files are now."""
         journal = Journal.load(self.state_dir)
         if journal is None:
-            return Status(
-                NEW,
-                self.storage.url,
-                None,
-                [],
-                self._describe_files(None),
-                [
-                    "nothing recorded for this target yet; start with stage "
-                    f"(journal: {self.state_dir})"
-                ],
-            )
+            return Status(NEW, self.storage.url, None, [], self._describe_files(None), False)
         return Status(
             journal.state,
             self.storage.url,
             str(journal.data.get("ipo")),
             list(journal.data["steps"]),
             self._describe_files(journal),
-            _next_steps(journal.state, self.ipo_url, self.storage.url, self._state_flag()),
+            True,
         )
 
     def verify(self) -> Verification:
@@ -595,49 +587,9 @@ class Stager:
             for name, digest in view.items()
         }
 
-    def _state_flag(self) -> str:
-        """`` --state-dir DIR`` when the journal is not where commands look by default."""
-        if self.state_dir == default_state_dir(self.storage.url):
-            return ""
-        return f" --state-dir {self.state_dir}"
-
     def _outcome(self, action: str, journal: Journal, done: list[str], diff: str) -> Outcome:
-        return Outcome(
-            action,
-            journal.state,
-            done,
-            _next_steps(journal.state, self.ipo_url, self.storage.url, self._state_flag()),
-            diff,
-        )
+        return Outcome(action, journal.state, done, diff)
 
 
 def _root_cas(doc: SettingsFile) -> set[str]:
     return {n for t in trustcerts(doc) for n in t.names if ROOT_CA_PATTERN.match(n)}
-
-
-def _next_steps(state: str, ipo_url: str, target: str, state_dir: str = "") -> list[str]:
-    where = f"--ipo {ipo_url} --target {target}{state_dir}"
-    if state == STAGED:
-        return [
-            "Step 6: restart the phones. Each downloads the edited 46xxsettings.txt and drops "
-            f"its stored certificates; `ipo46xx verify {where}` checks what the IP Office serves.",
-            f"Step 7: regenerate the IP Office certificate in Manager ({MANAGER_PATH}, "
-            "Regenerate), and send the configuration.",
-            f"Step 8: then run `ipo46xx restore {where}`.",
-        ]
-    if state == RESTORED:
-        return [
-            "Step 9: restart the phones again; they download the settings file and trust the "
-            f"new root CA. `ipo46xx verify {where}` checks what the IP Office serves.",
-        ]
-    if state == ROLLED_BACK:
-        return [
-            "The target is as it was before stage. Restart the phones if they read the staged file."
-        ]
-    if state in (STAGING, RESTORING, ROLLING_BACK):
-        action = {STAGING: "stage", RESTORING: "restore", ROLLING_BACK: "rollback"}[state]
-        return [
-            f"The {action} was interrupted: run `ipo46xx {action} {where}` again to finish it,"
-            f" or `ipo46xx rollback --target {target}{state_dir}` to undo."
-        ]
-    return []

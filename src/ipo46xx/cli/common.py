@@ -1,0 +1,160 @@
+"""What every command shares: output, exit statuses, reading a file or URL, options.
+
+Library modules are imported inside the functions, so that ``--help`` starts fast and
+local work never loads the SMB stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from ..document import SettingsFile
+
+EXIT_OK, EXIT_FOUND, EXIT_INPUT, EXIT_STATE, EXIT_BUG = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+
+Handler = Callable[[argparse.Namespace], int]
+Command = Callable[[str, Handler, str], argparse.ArgumentParser]
+"""Registers one command: ``command(name, handler, summary)`` returns its parser."""
+
+
+class UsageError(Exception):
+    """A mistake in the command line itself."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one clear line (exit 2) instead of its usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def out(text: str = "") -> None:
+    print(text)
+
+
+def err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+# -- options ---------------------------------------------------------------------------
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def add_tls(parser: argparse.ArgumentParser) -> None:
+    """``--insecure`` or ``--ca-file PEM``: how to check an IP Office's HTTPS certificate."""
+    tls = parser.add_mutually_exclusive_group()
+    tls.add_argument(
+        "--insecure",
+        action="store_true",
+        help="do not check the IP Office's HTTPS certificate (it may have expired)",
+    )
+    tls.add_argument("--ca-file", metavar="PEM", help="check HTTPS against this saved root CA")
+
+
+def add_file_argument(parser: argparse.ArgumentParser) -> None:
+    """FILE (a path, - or a URL) and the HTTPS options that go with URLs."""
+    parser.add_argument(
+        "file",
+        metavar="FILE",
+        help="a settings file, - for standard input, or an http(s):// URL",
+    )
+    add_tls(parser)
+
+
+def warn_insecure(args: argparse.Namespace) -> None:
+    if getattr(args, "insecure", False):
+        err("ipo46xx: warning: --insecure: the IP Office certificate is not checked")
+
+
+def parse_pairs(
+    pairs: Sequence[str] | None, option: str, example: str, *, strict: bool = False
+) -> list[tuple[str, str]]:
+    """``NAME=VALUE`` arguments as pairs; ``strict``: the value must be there, without ``=``."""
+    from ..errors import InputError  # noqa: PLC0415
+
+    parsed = []
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name or (strict and (not value or "=" in value)):
+            raise InputError(f"bad {option} {pair!r}: write {example}")
+        parsed.append((name, value))
+    return parsed
+
+
+def parse_mapping(pairs: Sequence[str] | None) -> dict[str, str]:
+    """``--replace OLD=NEW`` arguments as a mapping."""
+    example = "OLD=NEW, e.g. --replace Root-CA-0214515C.pem=Root-CA-1A2B3C4D.pem"
+    return {
+        old.strip(): new.strip()
+        for old, new in parse_pairs(pairs, "--replace", example, strict=True)
+    }
+
+
+# -- reading inputs --------------------------------------------------------------------
+
+
+def read_input(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
+    """The bytes of FILE, '-' or URL, and a name for messages."""
+    from ..document import read_file  # noqa: PLC0415
+    from ..errors import InputError  # noqa: PLC0415
+    from ..sniff import not_settings_reason  # noqa: PLC0415
+
+    if source == "-":
+        data, name = sys.stdin.buffer.read(), "<stdin>"
+    elif is_url(source):
+        from ..download import fetch  # noqa: PLC0415
+
+        warn_insecure(args)
+        data = fetch(source, verify=not args.insecure, cafile=args.ca_file)
+        return data, source.rsplit("/", 1)[-1] or source
+    else:
+        data, name = read_file(source), pathlib.Path(source).name
+    reason = not_settings_reason(data)
+    if reason is not None:
+        where = "standard input" if source == "-" else source
+        raise InputError(f"{where} is {reason}, not a settings file; check what you gave")
+    return data, name
+
+
+def load_input(source: str, args: argparse.Namespace) -> SettingsFile:
+    """FILE, '-' or URL, parsed."""
+    from ..document import parse  # noqa: PLC0415
+
+    data, name = read_input(source, args)
+    return parse(data, name=name)
+
+
+def is_url(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+# -- questions -------------------------------------------------------------------------
+
+
+def confirm(args: argparse.Namespace, action: str) -> None:
+    """Ask before changing a target; ``--yes`` answers for scripts."""
+    from ..errors import InputError  # noqa: PLC0415
+
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise InputError(
+            f"{action} changes the target: confirm with --yes when not run from a terminal"
+        )
+    answer = input(f"Go ahead and {action}? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise InputError(f"{action} cancelled; nothing was changed")

@@ -1,0 +1,52 @@
+"""What the operator does next, as sentences with commands that can be copied."""
+
+from __future__ import annotations
+
+from ..staging import MANAGER_PATH, Stager
+
+
+def state_flag(stager: Stager) -> str:
+    """`` --state-dir DIR`` when the journal is not where commands look by default."""
+    from ..journal import default_state_dir  # noqa: PLC0415
+
+    if stager.state_dir == default_state_dir(stager.storage.url):
+        return ""
+    return f" --state-dir {stager.state_dir}"
+
+
+def next_steps(state: str, stager: Stager) -> list[str]:
+    """The operator's next steps after a run reached ``state``.
+
+    >>> from ipo46xx.storage import MemoryStorage
+    >>> from ipo46xx.staging import Stager
+    >>> stager = Stager("192.168.42.1", MemoryStorage(), "/tmp/journal")
+    >>> next_steps("staged", stager)[2]
+    'Step 8: then run `ipo46xx restore --ipo http://192.168.42.1/46xxsettings.txt --target memory:// --state-dir /tmp/journal`.'
+    """  # noqa: E501
+    target = stager.storage.url
+    flag = state_flag(stager)
+    where = f"--ipo {stager.ipo_url} --target {target}{flag}"
+    if state == "staged":
+        return [
+            "Step 6: restart the phones. Each downloads the edited 46xxsettings.txt and drops "
+            f"its stored certificates; `ipo46xx verify {where}` checks what the IP Office serves.",
+            f"Step 7: regenerate the IP Office certificate in Manager ({MANAGER_PATH}, "
+            "Regenerate), and send the configuration.",
+            f"Step 8: then run `ipo46xx restore {where}`.",
+        ]
+    if state == "restored":
+        return [
+            "Step 9: restart the phones again; they download the settings file and trust the "
+            f"new root CA. `ipo46xx verify {where}` checks what the IP Office serves.",
+        ]
+    if state == "rolled-back":
+        return [
+            "The target is as it was before stage. Restart the phones if they read the staged file."
+        ]
+    if state in ("staging", "restoring", "rolling-back"):
+        action = {"staging": "stage", "restoring": "restore", "rolling-back": "rollback"}[state]
+        return [
+            f"The {action} was interrupted: run `ipo46xx {action} {where}` again to finish it,"
+            f" or `ipo46xx rollback --target {target}{flag}` to undo."
+        ]
+    return []

@@ -1,0 +1,259 @@
+"""The staging commands: ``stage``, ``restore``, ``rollback``, ``status``, ``verify``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .common import (
+    EXIT_FOUND,
+    EXIT_OK,
+    Command,
+    Handler,
+    add_json,
+    add_tls,
+    confirm,
+    out,
+    parse_mapping,
+    print_json,
+    warn_insecure,
+)
+
+if TYPE_CHECKING:
+    from ..staging import Outcome, Stager
+    from ..storage import Storage
+
+EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --help order
+    "stage": [
+        "ipo46xx stage --ipo 192.168.42.1 --target /media/sd/system/primary --dry-run",
+        "IPO46XX_SMB_PASSWORD=... ipo46xx stage --ipo https://192.168.42.1:411 \\",
+        "    --target smb://admin@fileserver/ipo/system/primary --ca-file Root-CA.pem --yes",
+    ],
+    "restore": [
+        "ipo46xx restore --ipo 192.168.42.1 --target /media/sd/system/primary",
+        "ipo46xx restore --ipo 192.168.42.1 --target /media/sd/system/primary \\",
+        "    --replace Root-CA-0214515C.pem=Root-CA-1A2B3C4D.pem",
+    ],
+    "rollback": ["ipo46xx rollback --target /media/sd/system/primary --yes"],
+    "status": ["ipo46xx status --target /media/sd/system/primary --json"],
+    "verify": ["ipo46xx verify --ipo 192.168.42.1 --target /media/sd/system/primary"],
+}
+
+
+def open_target(args: argparse.Namespace) -> Storage:
+    """The ``--target`` storage; the SMB password from the environment or a prompt."""
+    from ..errors import InputError  # noqa: PLC0415
+    from ..storage import PASSWORD_VARIABLE, open_storage  # noqa: PLC0415
+
+    password = None
+    if args.target.lower().startswith("smb://") and PASSWORD_VARIABLE not in os.environ:
+        if not sys.stdin.isatty():
+            raise InputError(
+                f"the SMB password is needed: set {PASSWORD_VARIABLE} (there is no terminal "
+                "to ask for it)"
+            )
+        import getpass  # noqa: PLC0415
+
+        password = getpass.getpass(f"SMB password for {args.target}: ")
+    return open_storage(
+        args.target, username=args.smb_user, password=password, encrypt=args.encrypt
+    )
+
+
+def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
+    from ..staging import Stager  # noqa: PLC0415
+
+    warn_insecure(args)
+    return Stager(
+        getattr(args, "ipo", None),
+        storage,
+        args.state_dir,
+        verify=not getattr(args, "insecure", False),
+        cafile=getattr(args, "ca_file", None),
+    )
+
+
+def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = None) -> bool:
+    """Print the plan; True when it changes anything."""
+    plan = stager.plan(action, mapping)
+    out(f"ipo46xx {action}: target {stager.storage.url}")
+    out("plan:")
+    for number, step in enumerate(plan.steps, 1):
+        out(f"  {number}. {step}")
+    for note in plan.notes:
+        out(f"  note: {note}")
+    if plan.diff:
+        out(plan.diff.rstrip("\n"))
+    return bool(plan.steps)
+
+
+def _print_outcome(outcome: Outcome, stager: Stager) -> None:
+    from .guidance import next_steps  # noqa: PLC0415
+
+    if outcome.diff and outcome.action == "restore":
+        out(outcome.diff.rstrip("\n"))
+    if outcome.done:
+        out("done:")
+        for step in outcome.done:
+            out(f"  - {step}")
+    out(f"state: {outcome.state}")
+    steps = next_steps(outcome.state, stager)
+    if steps:
+        out("next:")
+        for step in steps:
+            out(f"  {step}")
+
+
+def _changing(action: str) -> Handler:
+    def handler(args: argparse.Namespace) -> int:
+        storage = open_target(args)
+        try:
+            stager = _stager(args, storage)
+            mapping = parse_mapping(getattr(args, "replace", None)) or None
+            changes = _print_plan(stager, action, mapping)
+            if args.dry_run:
+                out("dry run: nothing was changed")
+                return EXIT_OK
+            if changes:
+                confirm(args, action)
+            if action == "stage":
+                outcome = stager.stage()
+            elif action == "restore":
+                outcome = stager.restore(mapping)
+            else:
+                outcome = stager.rollback()
+            _print_outcome(outcome, stager)
+            return EXIT_OK
+        finally:
+            storage.close()
+
+    return handler
+
+
+def _ask(args: argparse.Namespace, question: Any) -> Any:
+    """Open the target, ask the stager one read-only question, close the target."""
+    storage = open_target(args)
+    try:
+        return question(_stager(args, storage))
+    finally:
+        storage.close()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .guidance import next_steps  # noqa: PLC0415
+
+    def question(stager: Stager) -> tuple[Any, list[str]]:
+        status = stager.status()
+        if status.recorded:
+            return status, next_steps(status.state, stager)
+        return status, [
+            f"nothing recorded for this target yet; start with stage (journal: {stager.state_dir})"
+        ]
+
+    status, steps = _ask(args, question)
+    if args.json:
+        print_json(
+            {
+                "state": status.state,
+                "target": status.target,
+                "ipo": status.ipo,
+                "files": status.files,
+                "steps": status.steps,
+                "next": steps,
+            }
+        )
+        return EXIT_OK
+    out(f"target: {status.target}")
+    out(f"IP Office: {status.ipo or '(none recorded)'}")
+    out(f"state: {status.state}")
+    for name, what in status.files.items():
+        out(f"  {name}: {what}")
+    if status.steps:
+        out("steps:")
+        for step in status.steps:
+            out(f"  [{step['status']}] {step['step']}: {step['detail']}")
+    for line in steps:
+        out(line)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    result = _ask(args, lambda stager: stager.verify())
+    if args.json:
+        print_json(
+            {
+                "ok": result.ok,
+                "state": result.state,
+                "message": result.message,
+                "served_sha256": result.served_sha256,
+            }
+        )
+    else:
+        out(("ok: " if result.ok else "PROBLEM: ") + result.message)
+        if result.diff:
+            out(result.diff.rstrip("\n"))
+    return EXIT_OK if result.ok else EXIT_FOUND
+
+
+def _add_target(parser: argparse.ArgumentParser, ipo: str) -> None:
+    if ipo != "none":
+        parser.add_argument(
+            "--ipo",
+            metavar="ADDRESS",
+            required=ipo == "required",
+            help="IP Office address or URL, e.g. 192.168.42.1 or https://192.168.42.1:411"
+            + ("" if ipo == "required" else " (default: the one the run recorded)"),
+        )
+    parser.add_argument(
+        "--target",
+        metavar="URL",
+        required=True,
+        help="the folder holding 46xxsettings.txt: a path, file:///..., or "
+        "smb://[user@]host[:port]/share/dir",
+    )
+    parser.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="journal folder (default: ~/.local/state/ipo46xx/<target>)",
+    )
+    parser.add_argument("--smb-user", metavar="USER", help="SMB user (or user@ in the URL)")
+    parser.add_argument("--encrypt", action="store_true", help="require SMB 3 encryption")
+    add_tls(parser)
+
+
+def register(command: Command) -> None:
+    """Add the staging commands to the parser."""
+    for name, summary, ipo in (
+        (
+            "stage",
+            "Steps 1-5: download, blank TRUSTCERTS, park the explicit file, write.",
+            "required",
+        ),
+        (
+            "restore",
+            "Step 8: the administrator's file back, with the new root CA name.",
+            "required",
+        ),
+        ("rollback", "Put the target back exactly as it was before stage.", "optional"),
+    ):
+        sub = command(name, _changing(name), summary)
+        _add_target(sub, ipo)
+        sub.add_argument("--dry-run", action="store_true", help="show the plan; change nothing")
+        sub.add_argument("--yes", action="store_true", help="do not ask before changing")
+        if name == "restore":
+            sub.add_argument(
+                "--replace",
+                metavar="OLD=NEW",
+                action="append",
+                help="name the new root CA yourself (repeatable)",
+            )
+
+    status = command("status", cmd_status, "Where a run on a target stands.")
+    _add_target(status, "optional")
+    add_json(status)
+
+    verify = command("verify", cmd_verify, "Check what the IP Office serves now.")
+    _add_target(verify, "optional")
+    add_json(verify)

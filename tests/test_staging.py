@@ -50,7 +50,8 @@ def test_the_whole_advisory(site: Site) -> None:
     assert "-SET TRUSTCERTS" in staged.diff and '+SET TRUSTCERTS ""' in staged.diff
     assert any("Step 7" in step for step in next_steps(staged.state, stager))
     assert stager.verify().ok
-    assert site.ipo.served[-1].endswith("explicit")
+    settings_requests = [r for r in site.ipo.served if r.startswith("/46xxsettings.txt")]
+    assert settings_requests[-1].endswith("explicit")
 
     # Step 8 before step 7: refused, and the card is as staged.
     with pytest.raises(StateError, match="not been regenerated"):
@@ -200,7 +201,14 @@ def test_restore_with_an_explicit_mapping(tmp_path: pathlib.Path) -> None:
         mapping = {INITIAL_ROOT_CA: "Root-CA-0000AAAA.pem"}
         plan = stager.plan("restore", mapping)
         assert '+SET TRUSTCERTS "AcmeRootCA.pem,Root-CA-0000AAAA.pem"' in plan.diff
-        stager.restore(mapping)
+        # Before step 7 the IP Office still names OLD: refused, the card stays staged.
+        staged = site.snapshot()
+        with pytest.raises(StateError, match="not been regenerated"):
+            stager.restore(mapping)
+        assert site.snapshot() == staged
+        site.ipo.regenerate_certificate("Root-CA-0000AAAA.pem")
+        outcome = stager.restore(mapping)
+        assert outcome.ok and outcome.warnings == []
         assert site.snapshot() == {
             SETTINGS: ADMIN.replace(INITIAL_ROOT_CA.encode(), b"Root-CA-0000AAAA.pem")
         }
@@ -293,10 +301,11 @@ def test_emulator_serves_the_fixture_and_is_case_sensitive(tmp_path: pathlib.Pat
 
     site = make_site("memory", False, tmp_path)
     try:
-        assert (
-            fetch(site.ipo.settings_url)
-            == load(FIXTURES / "ipo11-auto" / "46xxsettings.txt").to_bytes()
-        )
+        # As a real IP Office does, it names the ports it really listens on.
+        fixture = load(FIXTURES / "ipo11-auto" / "46xxsettings.txt").to_bytes()
+        assert fetch(site.ipo.settings_url) == fixture.replace(
+            b"SET HTTPPORT 80", f"SET HTTPPORT {site.ipo.http_port}".encode()
+        ).replace(b"SET TLSPORT 411", f"SET TLSPORT {site.ipo.tls_port}".encode())
         with pytest.raises(FetchError, match="case-sensitive"):
             fetch(site.ipo.url + "/46XXsettings.txt")
         old = site.ipo.root_ca

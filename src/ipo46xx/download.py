@@ -9,18 +9,28 @@ pins a saved root CA instead.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import http.client
 import logging
 import socket
 import ssl
-import urllib.error
+import threading
 import urllib.parse
-import urllib.request
 
 from .errors import FetchError, InputError
 from .sniff import not_settings_reason
 
-__all__ = ["DEFAULT_TIMEOUT", "MAX_BYTES", "SETTINGS_NAME", "fetch", "settings_url"]
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "LIKELY_CAUSES",
+    "MAX_BYTES",
+    "SETTINGS_NAME",
+    "download",
+    "fetch",
+    "normalize_pin",
+    "settings_url",
+]
 
 DEFAULT_TIMEOUT = 15.0
 """Seconds to wait for the IP Office to connect and to answer."""
@@ -72,12 +82,31 @@ def _split(url: str) -> urllib.parse.SplitResult:
     return parts
 
 
-def _context(url: str, verify: bool, cafile: str | None) -> ssl.SSLContext | None:
+def normalize_pin(pin: str) -> str:
+    """A SHA-256 fingerprint as 64 lower-case hex digits; colons, blanks and case ignored.
+
+    >>> normalize_pin("AB:" * 31 + "CD")[:6]
+    'ababab'
+    """
+    text = pin.replace(":", "").replace(" ", "").strip().lower()
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise InputError(
+            f"--pin {pin!r} is not a SHA-256 fingerprint (64 hex digits, colons allowed); "
+            "copy it from `ipo46xx cert`"
+        )
+    return text
+
+
+def _context(url: str, verify: bool, cafile: str | None, pin: str | None) -> ssl.SSLContext | None:
     if not url.lower().startswith("https://"):
         return None
-    if cafile is not None and not verify:
-        raise InputError("a CA file pins the certificate; it cannot be combined with verify=False")
-    if not verify:
+    if sum((cafile is not None, not verify, pin is not None)) > 1:
+        raise InputError(
+            "--ca-file, --pin and --insecure cannot be combined: choose one way to check the "
+            "IP Office's certificate"
+        )
+    if not verify or pin is not None:
+        # A pin is checked against the presented certificate itself, after the handshake.
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -88,52 +117,192 @@ def _context(url: str, verify: bool, cafile: str | None) -> ssl.SSLContext | Non
         raise InputError(f"cannot use CA file {cafile}: {exc}; give a PEM certificate") from None
 
 
+class _Deadline:
+    """Shut the connection's socket when the whole download has taken too long.
+
+    Socket timeouts bound each read only: a server that drips one byte at a time
+    would keep a download alive for ever without this.
+    """
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self._connection = connection
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+
+
 def fetch(
     url: str,
     *,
     verify: bool = True,
     cafile: str | None = None,
+    pin: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> bytes:
     """Download ``url`` and return its bytes, refusing anything not a settings file.
+
+    ``timeout`` bounds the whole download, not each read.  ``pin`` accepts an HTTPS
+    server only when its certificate has that SHA-256 fingerprint.
 
     >>> fetch("ftp://ipo/46xxsettings.txt")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ipo46xx.errors.InputError: ftp://ipo/46xxsettings.txt: only http:// and https:// ...
     """
+    body, content_type = download(url, verify=verify, cafile=cafile, pin=pin, timeout=timeout)
+    _check_body(url, body, content_type)
+    return body
+
+
+def download(
+    url: str,
+    *,
+    verify: bool = True,
+    cafile: str | None = None,
+    pin: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> tuple[bytes, str]:
+    """The body and content type at ``url``, whatever it holds (a PEM file, say).
+
+    Everything :func:`fetch` checks of the transfer is checked: the deadline, the pin,
+    a body that does not match its ``Content-Length`` or a cut chunked body.
+
+    >>> download("http://ipo/x.pem", timeout=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ipo46xx.errors.InputError: the download time limit must be more than 0 seconds, not 0
+    """
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise InputError(f"the download time limit must be more than 0 seconds, not {timeout!r}")
     parts = _split(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(f"{url}: only http:// and https:// URLs can be fetched")
-    context = _context(url, verify, cafile)
-    try:
-        request = urllib.request.Request(url, headers={"User-Agent": "ipo46xx"})
-    except ValueError as exc:
-        raise InputError(f"{url} is not a valid URL ({exc})") from None
-    try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
-            body: bytes = response.read(MAX_BYTES + 1)
-            content_type = response.headers.get("Content-Type", "")
-    except urllib.error.HTTPError as exc:
-        raise _http_error(url, exc.code, exc.reason) from None
-    except urllib.error.URLError as exc:
-        raise _network_error(url, exc.reason, timeout) from None
-    except TimeoutError:
-        raise FetchError(
-            f"{url}: no answer within {timeout:g} s; check the address and that the IP Office is up"
-        ) from None
-    except (http.client.HTTPException, ConnectionError, OSError) as exc:
-        raise FetchError(f"{url}: the download failed ({exc}); try again") from None
-    except ValueError as exc:
-        raise InputError(f"{url} is not a valid URL ({exc})") from None
-    if len(body) > MAX_BYTES:
-        raise FetchError(
-            f"{url}: the answer is larger than {MAX_BYTES // (1024 * 1024)} MiB, which no "
-            "settings file is; check the URL"
+    wanted = normalize_pin(pin) if pin is not None else None
+    context = _context(url, verify, cafile, wanted)
+    connection: http.client.HTTPConnection
+    if context is not None:
+        connection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout, context=context
         )
-    _check_body(url, body, content_type)
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    deadline = _Deadline(connection, timeout)
+    try:
+        with deadline:
+            connection.connect()
+            if wanted is not None:
+                _check_pin(url, connection, wanted)
+            connection.request(
+                "GET", path, headers={"User-Agent": "ipo46xx", "Connection": "close"}
+            )
+            response = connection.getresponse()
+            if response.status >= 400:
+                raise _http_error(url, response.status, response.reason)
+            content_type = response.headers.get("Content-Type", "")
+            body = _read_body(url, response)
+    except FetchError:
+        raise
+    except (OSError, http.client.HTTPException) as exc:
+        if deadline.expired:
+            raise _late(url, timeout) from None
+        raise _network_error(url, exc, timeout) from None
+    finally:
+        connection.close()
+    if deadline.expired:
+        raise _late(url, timeout)
     log.debug("%s: %d bytes (%s)", url, len(body), content_type or "no content type")
-    return body
+    return body, content_type
+
+
+def _late(url: str, timeout: float) -> FetchError:
+    return FetchError(
+        f"{url}: no answer within {timeout:g} s (the whole download); check the address and "
+        "that the IP Office is up, or allow more time with --timeout"
+    )
+
+
+def _check_pin(url: str, connection: http.client.HTTPConnection, wanted: str) -> None:
+    sock = connection.sock
+    der = sock.getpeercert(binary_form=True) if isinstance(sock, ssl.SSLSocket) else None
+    if not der:
+        raise FetchError(f"{url}: the server presented no certificate to check the pin against")
+    presented = hashlib.sha256(der).hexdigest()
+    if presented != wanted:
+        raise FetchError(
+            f"{url}: the certificate's SHA-256 fingerprint is {presented}, not the pinned "
+            f"{wanted}; this is not the IP Office you pinned, or its certificate was "
+            "regenerated (check with `ipo46xx cert`)"
+        )
+
+
+def _too_large(url: str) -> FetchError:
+    return FetchError(
+        f"{url}: the answer is larger than {MAX_BYTES // (1024 * 1024)} MiB, which no "
+        "settings file is; check the URL"
+    )
+
+
+def _cut_short(url: str, got: int, expected: int | str) -> FetchError:
+    return FetchError(
+        f"{url}: the download was cut short ({got} of {expected} bytes); nothing was "
+        "changed. Check the network and try again"
+    )
+
+
+def _read_body(url: str, response: http.client.HTTPResponse) -> bytes:
+    """The whole body, checked against its framing: never half a file."""
+    body = bytearray()
+    if response.chunked:
+        try:
+            while chunk := response.read(65536):
+                body += chunk
+                if len(body) > MAX_BYTES:
+                    raise _too_large(url)
+        except http.client.IncompleteRead as exc:
+            raise _cut_short(url, len(body) + len(exc.partial), "a chunked body") from None
+        return bytes(body)
+    length = response.length
+    if length is not None and length > MAX_BYTES:
+        raise _too_large(url)
+    stream = response.fp
+    # Read the raw stream, not response.read(): http.client stops at Content-Length
+    # and would hide both a short body and extra bytes behind it.
+    while stream is not None and (length is None or len(body) < length):
+        data = stream.read1(65536)
+        if not data:
+            break
+        body += data
+        if len(body) > MAX_BYTES:
+            raise _too_large(url)
+    if length is None:
+        return bytes(body)
+    if len(body) < length:
+        raise _cut_short(url, len(body), length)
+    extra = len(body) > length
+    if not extra and stream is not None and response.will_close:
+        with contextlib.suppress(OSError):
+            extra = bool(stream.read1(1))
+    if extra:
+        raise FetchError(
+            f"{url}: the answer is longer than its Content-Length ({length} bytes); the "
+            "transfer is garbled, nothing was changed. Try again"
+        )
+    return bytes(body)
 
 
 def _http_error(url: str, code: int, reason: object) -> FetchError:
@@ -167,18 +336,27 @@ def _network_error(url: str, reason: object, timeout: float) -> FetchError:
             "HTTP server is enabled"
         )
     if isinstance(reason, TimeoutError):
-        return FetchError(f"{url}: no answer within {timeout:g} s; check the address")
+        return _late(url, timeout)
+    if isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+        return FetchError(f"{url}: the connection dropped in the middle; try again")
+    if isinstance(reason, http.client.HTTPException):
+        return FetchError(
+            f"{url}: the answer is not valid HTTP ({type(reason).__name__}); is this the IP "
+            "Office's HTTP port?"
+        )
     if isinstance(reason, socket.gaierror):
         return FetchError(f"{url}: the host name cannot be resolved; check its spelling")
     return FetchError(f"{url}: cannot connect ({reason}); check the address and the network")
 
 
+LIKELY_CAUSES = (
+    "Likely causes: the wrong address or port; a login or proxy page in front of the IP "
+    "Office; or 'Avaya HTTP Clients Only' set on the IP Office (System > System), which "
+    "serves the file to phones only"
+)
+
+
 def _check_body(url: str, body: bytes, content_type: str) -> None:
     reason = not_settings_reason(body, content_type)
-    if reason == "an HTML page":
-        raise FetchError(
-            f"{url}: the answer is an HTML page, not a settings file (a login or error page?); "
-            "check the URL"
-        )
     if reason is not None:
-        raise FetchError(f"{url}: the answer is {reason}, not a settings file; check the URL")
+        raise FetchError(f"{url}: the answer is {reason}, not a settings file. {LIKELY_CAUSES}")

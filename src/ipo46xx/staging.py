@@ -21,13 +21,21 @@ from __future__ import annotations
 
 import logging
 import pathlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .document import Edit, SettingsFile, parse, unified_diff
-from .download import DEFAULT_TIMEOUT, fetch, settings_url
-from .errors import InputError, MappingError, StateError, TargetChangedError
+from .download import DEFAULT_TIMEOUT, LIKELY_CAUSES, download, fetch, settings_url
+from .errors import (
+    FetchError,
+    InputError,
+    Ipo46xxError,
+    MappingError,
+    StateError,
+    TargetChangedError,
+)
 from .flow import (
     BACKUP,
     SETTINGS,
@@ -47,6 +55,10 @@ from .trustlist import (
     trustcerts,
     trustcerts_mapping,
 )
+
+if TYPE_CHECKING:
+    from .certificates import CertificateReport, Endpoint
+    from .trust import TrustReport
 
 __all__ = ["Outcome", "Plan", "Stager", "Status", "Verification"]
 
@@ -74,12 +86,23 @@ class Plan:
 
 @attrs.frozen
 class Outcome:
-    """What an operation did, the state it left, and what the operator must do next."""
+    """What an operation did and the state it left.
+
+    ``problems`` say why the result is not what the phones need (exit 1 on the command
+    line); ``warnings`` are worth reading; ``trust`` is the phones' view after restore.
+    """
 
     action: str
     state: str
     done: list[str]
     diff: str
+    problems: list[str] = attrs.field(factory=list)
+    warnings: list[str] = attrs.field(factory=list)
+    trust: TrustReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
 
 @attrs.frozen
@@ -99,13 +122,18 @@ class Status:
 
 @attrs.frozen
 class Verification:
-    """Whether the IP Office serves what the journal expects."""
+    """Whether the IP Office serves what the journal expects, and whether phones trust it.
+
+    ``ok`` needs both: the served file is the expected one, and every profile meant to
+    trust the IP Office will (``trust``).
+    """
 
     ok: bool
     state: str
     message: str
     served_sha256: str
     diff: str
+    trust: TrustReport | None = None
 
 
 class _PutBack(Exception):  # noqa: N818  (control flow inside restore)
@@ -137,25 +165,50 @@ class Stager:
         *,
         verify: bool = True,
         cafile: str | None = None,
+        pin: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        tls_ports: Sequence[int] = (),
     ) -> None:
+        from .download import normalize_pin  # noqa: PLC0415
+
         self._ipo = settings_url(ipo) if ipo else None
         self.storage = storage
         self.state_dir = (
             pathlib.Path(state_dir) if state_dir is not None else default_state_dir(storage.url)
         )
-        self._verify = verify
-        self._cafile = cafile
-        self._timeout = timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise InputError(
+                f"the download time limit must be more than 0 seconds, not {timeout!r}"
+            )
+        for port in tls_ports:
+            if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+                raise InputError(f"--tls-port {port!r} is not a TCP port (1-65535)")
+        self.verify_tls = verify
+        """False: HTTPS downloads do not check the certificate (``--insecure``)."""
+        self.cafile = cafile
+        self.pin = normalize_pin(pin) if pin is not None else None
+        self.timeout = timeout
+        self._tls_ports = list(dict.fromkeys(tls_ports))
 
     @property
     def ipo_url(self) -> str:
-        """The settings file URL: as given, or as recorded by the run in the journal."""
+        """The settings file URL: as recorded by the run in the journal, or as given.
+
+        A given address that differs from the recorded one is refused: the run belongs
+        to the IP Office it started with.
+        """
+        journal = Journal.load(self.state_dir)
+        recorded = str(journal.data["ipo"]) if journal and journal.data.get("ipo") else None
+        if recorded and self._ipo and self._ipo != recorded:
+            raise InputError(
+                f"--ipo {self._ipo} differs from the IP Office this run on {self.storage.url} "
+                f"recorded, {recorded}; leave --ipo out (or give that one). A different IP "
+                "Office needs its own target and run"
+            )
+        if recorded:
+            return recorded
         if self._ipo:
             return self._ipo
-        journal = Journal.load(self.state_dir)
-        if journal is not None and journal.data.get("ipo"):
-            return str(journal.data["ipo"])
         raise InputError(
             f"the IP Office address is needed and no run on {self.storage.url} recorded one; "
             "give it (--ipo ADDRESS)"
@@ -188,17 +241,18 @@ class Stager:
             journal = Journal.load(self.state_dir)
             if journal is not None and journal.state == STAGED:
                 self._run(journal, decide_stage)  # raises if the target changed
-                return self._outcome("stage", journal, ["already staged; nothing to do"], "")
+                done = ["already staged; nothing to do"]
+                return Outcome("stage", STAGED, done, "", self._served_check(journal))
             if journal is not None and journal.state not in _STAGE_FROM:
                 raise StateError(self._wrong_state(journal.state, "stage"))
             diff = ""
             if journal is None or journal.state != STAGING:
-                journal, diff = self._begin_stage()
+                journal, diff = self._begin_stage(self._new_run_url())
             done = self._run(journal, decide_stage)
             self._sweep(journal)
             journal.state = STAGED
             journal.save()
-            return self._outcome("stage", journal, done, diff)
+            return Outcome("stage", STAGED, done, diff, self._served_check(journal))
 
     def restore(self, mapping: Mapping[str, str] | None = None) -> Outcome:
         """Step 8: remove the staged file and bring back the administrator's file with the
@@ -229,6 +283,9 @@ class Stager:
             self._sweep(journal)
             journal.state = RESTORED
             journal.save()
+            trust = self._trust(journal)
+            problems = [] if trust.ok else [trust.summary()]
+            warnings = list(journal.data.get("warnings") or [])
             diff = ""
             if journal.digest("original") and journal.digest("restored"):
                 diff = unified_diff(
@@ -237,7 +294,7 @@ class Stager:
                     f"{BACKUP} (administrator's file)",
                     f"{SETTINGS} (restored)",
                 )
-            return self._outcome("restore", journal, done, diff)
+            return Outcome("restore", RESTORED, done, diff, problems, warnings, trust)
 
     def rollback(self) -> Outcome:
         """Put the target back exactly as it was before ``stage``, from any state."""
@@ -270,7 +327,8 @@ class Stager:
         )
 
     def verify(self) -> Verification:
-        """Download what the IP Office serves now; is it what the journal expects?"""
+        """Download what the IP Office serves now; is it what the journal expects, and will
+        the phones trust the certificate the IP Office presents?"""
         journal = self._require(Journal.load(self.state_dir), "verify")
         served = self._fetch()
         digest = digest_of(served)
@@ -286,43 +344,89 @@ class Stager:
             expected = journal.kept("original")
             what = "the administrator's original file"
         elif state in (RESTORED, ROLLED_BACK):
-            ok = digest != journal.digest("staged") and any(
-                t.names for t in trustcerts(parse(served))
+            names = sorted({n for t in trustcerts(parse(served)) for n in t.names})
+            if digest == journal.digest("staged") or not names:
+                return Verification(
+                    False,
+                    state,
+                    "the IP Office does not serve an auto-generated file with a root CA; "
+                    "check that no explicit 46xxsettings.txt is left on the SD card",
+                    digest,
+                    "",
+                )
+            trust = self._trust(journal, served)
+            message = "the IP Office serves its auto-generated file, which trusts " + ", ".join(
+                names
             )
-            message = (
-                "the IP Office serves its auto-generated file, which trusts "
-                + ", ".join(sorted({n for t in trustcerts(parse(served)) for n in t.names}))
-                if ok
-                else "the IP Office does not serve an auto-generated file with a root CA; "
-                "check that no explicit 46xxsettings.txt is left on the SD card"
-            )
-            return Verification(ok, state, message, digest, "")
+            return self._verdict(True, state, message, digest, "", trust)
         else:
             raise StateError(self._wrong_state(state, "verify"))
-        if served == expected:
-            return Verification(True, state, f"the IP Office serves {what}", digest, "")
-        diff = unified_diff(parse(expected), parse(served), "expected", "served")
-        return Verification(
-            False,
-            state,
-            f"the IP Office does not serve {what}; is the target its SD card folder "
-            "(system/primary), and has the card been re-read?",
-            digest,
-            diff,
+        if served != expected:
+            diff = unified_diff(parse(expected), parse(served), "expected", "served")
+            return Verification(
+                False,
+                state,
+                f"the IP Office does not serve {what}; is the target its SD card folder "
+                "(system/primary), and has the card been re-read?",
+                digest,
+                diff,
+            )
+        trust = self._trust(journal, served)
+        return self._verdict(True, state, f"the IP Office serves {what}", digest, "", trust)
+
+    @staticmethod
+    def _verdict(
+        served_ok: bool, state: str, message: str, digest: str, diff: str, trust: TrustReport
+    ) -> Verification:
+        # After rollback the site is as it was before the advisory, trusted or not: the
+        # phones' view is told, and judges nothing the rollback was asked to do.
+        binding = state != ROLLED_BACK
+        ok = served_ok and (trust.ok or not binding)
+        if served_ok and not trust.ok:
+            message = f"{message}; {'but ' if binding else 'as before stage, '}{trust.summary()}"
+        return Verification(ok, state, message, digest, diff, trust)
+
+    def certificates(self, days: int | None = None) -> CertificateReport:
+        """The IP Office's identity certificate on each endpoint this run knows of.
+
+        Before a run has recorded its endpoints: 443 and every ``TLSPORT`` the served file
+        gives any phone profile (or the ``tls_ports`` given).
+        """
+        from .certificates import DEFAULT_DAYS, check_certificates  # noqa: PLC0415
+
+        journal = Journal.load(self.state_dir)
+        url = self.ipo_url if journal is not None else self._new_run_url()
+        ports = self._tls_ports or (list(journal.data.get("tls_ports") or []) if journal else [])
+        return check_certificates(
+            url,
+            ports=ports,
+            days=DEFAULT_DAYS if days is None else days,
+            timeout=self.timeout,
+            verify=self.verify_tls,
+            cafile=self.cafile,
+            pin=self.pin,
         )
 
     # -- stage ------------------------------------------------------------------------
 
-    def _begin_stage(self) -> tuple[Journal, str]:
+    def _new_run_url(self) -> str:
+        if not self._ipo:
+            raise InputError(
+                f"a new run on {self.storage.url} needs the IP Office address (--ipo ADDRESS)"
+            )
+        return self._ipo
+
+    def _begin_stage(self, url: str) -> tuple[Journal, str]:
         if self.storage.exists(BACKUP):
             raise TargetChangedError(
                 f"{BACKUP} already exists on {self.storage.url} and this run did not make it; "
                 "it may be someone's only copy. Move it away (or delete it if you are sure), "
                 "then run stage again"
             )
-        served, original, edit = self._prepare_stage()
-        journal = Journal.create(self.state_dir, self.storage.url, self.ipo_url)
-        journal.step("fetch", "done", f"{self.ipo_url} ({len(served)} bytes)")
+        served, original, edit = self._prepare_stage(url)
+        journal = Journal.create(self.state_dir, self.storage.url, url)
+        journal.data["tls_ports"] = self._ports(None, [edit.document], url)
+        journal.step("fetch", "done", f"{url} ({len(served)} bytes)")
         journal.keep("served", served)
         if original is not None:
             journal.keep("original", original)
@@ -336,16 +440,21 @@ class Stager:
         )
         return journal, diff
 
-    def _prepare_stage(self) -> tuple[bytes, bytes | None, Edit]:
-        served = self._fetch()
+    def _prepare_stage(self, url: str) -> tuple[bytes, bytes | None, Edit]:
+        served = self._fetch(url)
         original = self.storage.read(SETTINGS) if self.storage.exists(SETTINGS) else None
         if original is not None and original != served:
             raise TargetChangedError(
-                f"the IP Office at {self.ipo_url} serves a different file than the "
+                f"the IP Office at {url} serves a different file than the "
                 f"{SETTINGS} on {self.storage.url}; is the target the IP Office's SD card "
                 "folder (system/primary)? Nothing was changed"
             )
-        doc = parse(served, name=f"{SETTINGS} from {self.ipo_url}")
+        doc = parse(served, name=f"{SETTINGS} from {url}")
+        if not doc.statements():
+            raise FetchError(
+                f"{url}: the answer holds no statement at all (no SET, IF, GOTO, GET or "
+                f"tag line), so it is not a settings file; nothing was changed. {LIKELY_CAUSES}"
+            )
         edit = blank_trustcerts(doc)
         if not edit.changed:
             found = trustcerts(doc)
@@ -355,7 +464,7 @@ class Stager:
                 else "it has no active SET TRUSTCERTS line"
             )
             raise InputError(
-                f"nothing to blank in the file {self.ipo_url} serves: {why}. Phones that "
+                f"nothing to blank in the file {url} serves: {why}. Phones that "
                 "read it are not told to trust a certificate; the advisory's flow is not needed"
             )
         return served, original, edit
@@ -376,7 +485,8 @@ class Stager:
                 raise TargetChangedError(
                     f"{BACKUP} already exists on {self.storage.url}; stage would stop here"
                 )
-            served, original, edit = self._prepare_stage()
+            url = self._new_run_url()
+            served, original, edit = self._prepare_stage(url)
             expect = Expect(
                 original=digest_of(original) if original is not None else None,
                 staged=digest_of(edit.document.to_bytes()),
@@ -384,7 +494,8 @@ class Stager:
             diff = unified_diff(
                 parse(served), edit.document, f"{SETTINGS} (served)", f"{SETTINGS} (staged)"
             )
-        steps = [f"download {self.ipo_url}", "blank every active TRUSTCERTS"]
+        url = self.ipo_url if journal is not None and journal.state == STAGING else url
+        steps = [f"download {url}", "blank every active TRUSTCERTS"]
         steps += self._simulate(expect, decide_stage)
         notes = (
             []
@@ -407,15 +518,24 @@ class Stager:
         journal.keep("regenerated", regenerated)
         new_doc = parse(regenerated, name=f"{SETTINGS} regenerated by the IP Office")
         served = parse(journal.kept("served"))
-        old_cas = _root_cas(served)
-        still = old_cas & _root_cas(new_doc)
+        new_cas = _root_cas(new_doc)
         explicit = journal.data.get("mapping")
-        if still and not explicit:
+        # With --replace, OLD must be gone from what the IP Office generates, as without.
+        still = (set(explicit) if explicit else _root_cas(served)) & new_cas
+        if still:
             raise _PutBack(
                 f"the IP Office still uses the old root CA {', '.join(sorted(still))}: the "
                 f"certificate has not been regenerated (step 7: Manager, {MANAGER_PATH}, "
                 "Regenerate). The staged file was put back; regenerate, then run restore again"
             )
+        journal.data["tls_ports"] = self._ports(journal, [new_doc])
+        self._refuse_unusable_certificate(journal)
+        journal.data["warnings"] = [
+            f"{new} is neither named nor served by this IP Office; phones can trust it only "
+            "if they get it elsewhere (another IP Office's root CA in a multi-site list?)"
+            for new in (explicit or {}).values()
+            if new not in new_cas and not self._serves(new)
+        ]
         if not journal.digest("original"):
             return
         original = journal.kept("original")
@@ -550,9 +670,126 @@ class Stager:
 
     # -- helpers ----------------------------------------------------------------------
 
-    def _fetch(self) -> bytes:
-        log.info("downloading %s", self.ipo_url)
-        return fetch(self.ipo_url, verify=self._verify, cafile=self._cafile, timeout=self._timeout)
+    def _fetch(self, url: str | None = None) -> bytes:
+        url = url or self.ipo_url
+        log.info("downloading %s", url)
+        return fetch(
+            url, verify=self.verify_tls, cafile=self.cafile, pin=self.pin, timeout=self.timeout
+        )
+
+    def _fetch_file(self, name: str) -> bytes:
+        """Another file of the IP Office's file service (a root CA, a GET target)."""
+        url = self.ipo_url.rsplit("/", 1)[0] + "/" + name
+        log.info("downloading %s", url)
+        return download(
+            url, verify=self.verify_tls, cafile=self.cafile, pin=self.pin, timeout=self.timeout
+        )[0]
+
+    def _serves(self, name: str) -> bool:
+        try:
+            self._fetch_file(name)
+        except Ipo46xxError:
+            return False
+        return True
+
+    def _loader(self) -> Callable[[str], bytes | None]:
+        """The files a GET reaches, as the phones fetch them (None: phones go on)."""
+        cache: dict[str, bytes | None] = {}
+
+        def load(name: str) -> bytes | None:
+            if name not in cache:
+                try:
+                    cache[name] = fetch(
+                        self.ipo_url.rsplit("/", 1)[0] + "/" + name,
+                        verify=self.verify_tls,
+                        cafile=self.cafile,
+                        pin=self.pin,
+                        timeout=self.timeout,
+                    )
+                except Ipo46xxError:
+                    cache[name] = None
+            return cache[name]
+
+        return load
+
+    def _ports(
+        self, journal: Journal | None, docs: Sequence[SettingsFile], url: str | None = None
+    ) -> list[int]:
+        """Where phones meet the identity certificate: the ports given, or 443, the port
+        of an https:// address, the ports recorded, and every TLSPORT of ``docs``."""
+        from .certificates import HTTPS_PORT, host_of, tls_ports  # noqa: PLC0415
+        from .profiles import setting_per_profile  # noqa: PLC0415
+
+        if self._tls_ports:
+            return list(self._tls_ports)
+        url_port = host_of(url or self.ipo_url)[1]
+        ports = [HTTPS_PORT] + ([url_port] if url_port else [])
+        ports += list(journal.data.get("tls_ports") or []) if journal else []
+        for doc in docs:
+            ports += tls_ports(setting_per_profile(doc, "TLSPORT").values())
+        return list(dict.fromkeys(ports))
+
+    def _endpoints(self, journal: Journal) -> list[Endpoint]:
+        import datetime as dt  # noqa: PLC0415
+
+        from .certificates import host_of, read_endpoint  # noqa: PLC0415
+
+        host = host_of(self.ipo_url)[0]
+        now = dt.datetime.now(dt.timezone.utc)
+        ports = (
+            self._tls_ports or list(journal.data.get("tls_ports") or []) or self._ports(journal, [])
+        )
+        return [read_endpoint(host, port, timeout=self.timeout, now=now) for port in ports]
+
+    def _trust(self, journal: Journal, served: bytes | None = None) -> TrustReport:
+        """The phones' view of the file served now and the certificate presented now."""
+        from .trust import check_trust  # noqa: PLC0415
+
+        doc = parse(served if served is not None else self._fetch(), name=SETTINGS)
+        return check_trust(doc, self._endpoints(journal), self._fetch_file, loader=self._loader())
+
+    def _refuse_unusable_certificate(self, journal: Journal) -> None:
+        """Restore must not finish onto a certificate that no phone accepts."""
+        for endpoint in self._endpoints(journal):
+            cert = endpoint.certificate
+            if cert is None or not {"expired", "not-yet-valid"} & set(endpoint.problems):
+                continue
+            why = (
+                f"expired on {cert.not_after:%Y-%m-%d}"
+                if "expired" in endpoint.problems
+                else f"is not valid before {cert.not_before:%Y-%m-%d}"
+            )
+            clock = (
+                f" It is dated 1 January {cert.not_before.year}, 00:00: the IP Office's clock "
+                "is not set."
+                if cert.clock_never_set
+                else ""
+            )
+            raise _PutBack(
+                f"the certificate the IP Office presents on port {endpoint.port} {why}; "
+                f"phones refuse it.{clock} The staged file was put back: set the IP Office's "
+                "time (System > System > Time Setting Config Source: SNTP), regenerate the "
+                "certificate again, then run restore again"
+            )
+
+    def _served_check(self, journal: Journal) -> list[str]:
+        """After stage: does the IP Office serve the staged file? Problems, if not."""
+        target = self.storage.url
+        try:
+            served = self._fetch()
+        except Ipo46xxError as exc:
+            return [
+                f"cannot check that the IP Office serves the staged file ({exc}); run "
+                f"`ipo46xx verify` once it answers"
+            ]
+        if served == journal.kept("staged"):
+            return []
+        return [
+            f"the IP Office at {self.ipo_url} does not serve the staged file: the phones still "
+            f"get the old one. If the card is out of the IP Office, put it back and run "
+            f"`ipo46xx verify`; if {target} is not this IP Office's card, run "
+            f"`ipo46xx rollback --target {target}`"
+        ]
 
     def _require(self, journal: Journal | None, action: str) -> Journal:
         if journal is None:

@@ -62,7 +62,12 @@ def _active(doc: SettingsFile) -> list[Assignment]:
     return [s for s in doc.statements() if isinstance(s, Assignment) and s.name.upper() == _NAME]
 
 
-def _names(value: str) -> list[str]:
+def names_of(value: str) -> list[str]:
+    """The entries of a TRUSTCERTS value.
+
+    >>> names_of("a.pem,b.pem")
+    ['a.pem', 'b.pem']
+    """
     return value.split(",") if value else []
 
 
@@ -78,7 +83,7 @@ def trustcerts(doc: SettingsFile) -> list[TrustcertsLine]:
         TrustcertsLine(
             line=s.line,
             text=doc.line(s.line).text,
-            names=_names(s.value),
+            names=names_of(s.value),
             quoted=s.quoted,
             keyword=s.keyword.upper(),
         )
@@ -172,7 +177,7 @@ def replace_trustcerts(doc: SettingsFile, mapping: Mapping[str, str]) -> Edit:
         validate_name(old)
         validate_name(new)
     active = _active(doc)
-    present = {name for s in active for name in _names(s.value)}
+    present = {name for s in active for name in names_of(s.value)}
     missing = sorted(set(mapping) - present)
     if missing:
         trusted = ", ".join(sorted(present)) or "nothing"
@@ -182,7 +187,7 @@ def replace_trustcerts(doc: SettingsFile, mapping: Mapping[str, str]) -> Edit:
         )
     new_values = {}
     for s in active:
-        names = _names(s.value)
+        names = names_of(s.value)
         renamed = [mapping.get(name, name) for name in names]
         if renamed != names:
             new_values[s.line] = ",".join(renamed)

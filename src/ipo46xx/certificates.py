@@ -1,0 +1,368 @@
+"""An IP Office's identity certificate, read the way a phone meets it: over TLS.
+
+:func:`check_certificates` connects to each TLS endpoint of an IP Office **without
+verifying** (it only reads what is presented), and states the facts: subject, issuer,
+validity, fingerprint, key, and the problems that strand phones (``expired``,
+``expires-soon``, ``not-yet-valid``) or explain them (``clock-never-set``: an IP Office
+whose clock was never set dates its certificate 00:00:00 on 1 January of its release
+year, DESIGN 2b).  ``cryptography`` is imported only here and where certificates are made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import socket
+import ssl
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+__all__ = [
+    "BLOCKING",
+    "DEFAULT_DAYS",
+    "Certificate",
+    "CertificateReport",
+    "Endpoint",
+    "check_certificates",
+    "host_of",
+    "load_certificates",
+    "read_endpoint",
+    "tls_ports",
+]
+
+DEFAULT_DAYS = 180
+"""Manager warns this many days before its certificate expires (the advisory)."""
+
+BLOCKING = ("expired", "expires-soon", "not-yet-valid")
+"""Problems that fail a check; ``clock-never-set`` is a warning that explains them."""
+
+HTTPS_PORT = 443
+
+
+@attrs.frozen
+class Certificate:
+    """The facts of one X.509 certificate, as ``ipo46xx cert`` states them."""
+
+    subject: str
+    issuer: str
+    serial: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    self_signed: bool
+    sha256: str
+    key: str
+    signature_algorithm: str
+    san: list[str]
+    der: bytes = attrs.field(repr=False)
+
+    @classmethod
+    def from_der(cls, der: bytes) -> Certificate:
+        """Read a DER certificate.
+
+        >>> Certificate.from_der(b"junk")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ipo46xx.errors.InputError: not an X.509 certificate ...
+        """
+        from cryptography import x509  # noqa: PLC0415
+
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError as exc:
+            raise InputError(f"not an X.509 certificate ({exc})") from None
+        return cls._of(cert, der)
+
+    @classmethod
+    def _of(cls, cert: x509.Certificate, der: bytes) -> Certificate:
+        from cryptography import x509  # noqa: PLC0415
+
+        try:
+            names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+            san = [f"DNS:{n}" for n in names.get_values_for_type(x509.DNSName)] + [
+                f"IP:{a}" for a in names.get_values_for_type(x509.IPAddress)
+            ]
+        except x509.ExtensionNotFound:
+            san = []
+        algorithm = cert.signature_algorithm_oid
+        return cls(
+            subject=cert.subject.rfc4514_string(),
+            issuer=cert.issuer.rfc4514_string(),
+            serial=format(cert.serial_number, "X"),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            self_signed=cert.issuer == cert.subject and _signed_by(cert, cert),
+            sha256=hashlib.sha256(der).hexdigest(),
+            key=_describe_key(cert),
+            signature_algorithm=getattr(algorithm, "_name", algorithm.dotted_string),
+            san=san,
+            der=der,
+        )
+
+    def days_left(self, now: dt.datetime) -> int:
+        """Whole days until it expires (negative once expired)."""
+        return (self.not_after - now) // dt.timedelta(days=1)
+
+    @property
+    def clock_never_set(self) -> bool:
+        """Valid from exactly 00:00:00 on 1 January: made by an IP Office without a clock."""
+        start = self.not_before
+        return (start.month, start.day, start.hour, start.minute, start.second) == (1, 1, 0, 0, 0)
+
+    def problems(self, now: dt.datetime, days: int = DEFAULT_DAYS) -> list[str]:
+        """The problem codes of this certificate at ``now``."""
+        found = []
+        if now > self.not_after:
+            found.append("expired")
+        elif self.days_left(now) < days:
+            found.append("expires-soon")
+        if now < self.not_before:
+            found.append("not-yet-valid")
+        if self.clock_never_set:
+            found.append("clock-never-set")
+        return found
+
+    def signs(self, other: Certificate) -> bool:
+        """Whether this certificate issued ``other``: names match and the signature verifies."""
+        from cryptography import x509  # noqa: PLC0415
+
+        issuer = x509.load_der_x509_certificate(self.der)
+        subject = x509.load_der_x509_certificate(other.der)
+        return subject.issuer == issuer.subject and _signed_by(subject, issuer)
+
+
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm  # noqa: PLC0415
+
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+        return False
+    return True
+
+
+def _describe_key(cert: x509.Certificate) -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa  # noqa: PLC0415
+
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name}"
+    if isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+        return type(key).__name__.replace("PublicKey", "").lstrip("_")
+    return type(key).__name__
+
+
+def load_certificates(data: bytes) -> list[Certificate]:
+    """Every certificate in a PEM file (several may follow each other) or one DER file.
+
+    >>> load_certificates(b"<html>login</html>")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ipo46xx.errors.InputError: holds no certificate ...
+    """
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives.serialization import Encoding  # noqa: PLC0415
+
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        try:
+            certs = x509.load_pem_x509_certificates(data)
+        except ValueError as exc:
+            raise InputError(f"holds a damaged PEM certificate ({exc})") from None
+        return [Certificate._of(c, c.public_bytes(Encoding.DER)) for c in certs]
+    try:
+        return [Certificate.from_der(data)]
+    except InputError:
+        head = data[:40].decode("ascii", "replace").strip()
+        raise InputError(
+            f"holds no certificate (neither PEM nor DER; it starts {head!r})"
+        ) from None
+
+
+@attrs.frozen
+class Endpoint:
+    """One TLS endpoint of an IP Office: the certificate it presents, or why none."""
+
+    host: str
+    port: int
+    error: str | None
+    certificate: Certificate | None
+    problems: list[str]
+    days_left: int | None
+
+
+@attrs.frozen
+class CertificateReport:
+    """What every endpoint of an IP Office presents, and the problems in total."""
+
+    ipo: str
+    checked_at: dt.datetime
+    days: int
+    endpoints: list[Endpoint]
+    problems: list[str]
+    notes: list[str]
+
+    @property
+    def answered(self) -> list[Endpoint]:
+        """The endpoints that presented a certificate."""
+        return [e for e in self.endpoints if e.certificate is not None]
+
+    @property
+    def ok(self) -> bool:
+        """True when some endpoint answered and none has a blocking problem."""
+        return bool(self.answered) and not set(self.problems) & set(BLOCKING)
+
+
+def _read_context() -> ssl.SSLContext:
+    """A client that accepts anything an old IP Office offers: this connection only reads.
+
+    TLS 1.0, 1024-bit RSA and SHA-1 must not stop an inspection; downloads never use it.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+    context.set_ciphers("ALL:@SECLEVEL=0")
+    return context
+
+
+def read_endpoint(
+    host: str,
+    port: int,
+    *,
+    timeout: float,
+    now: dt.datetime,
+    days: int = DEFAULT_DAYS,
+) -> Endpoint:
+    """Connect to ``host:port``, read the certificate presented, and judge it.
+
+    >>> import datetime
+    >>> now = datetime.datetime.now(datetime.timezone.utc)
+    >>> read_endpoint("127.0.0.1", 9, timeout=1, now=now).error
+    'connection refused'
+    """
+    try:
+        with (
+            socket.create_connection((host, port), timeout=timeout) as raw,
+            _read_context().wrap_socket(raw, server_hostname=None) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+    except ConnectionRefusedError:
+        return Endpoint(host, port, "connection refused", None, [], None)
+    except TimeoutError:
+        return Endpoint(host, port, f"no answer within {timeout:g} s", None, [], None)
+    except ssl.SSLError as exc:
+        reason = exc.reason or str(exc)
+        return Endpoint(host, port, f"no TLS here ({reason})", None, [], None)
+    except OSError as exc:
+        return Endpoint(host, port, f"no TLS here ({exc.strerror or exc})", None, [], None)
+    if not der:
+        return Endpoint(host, port, "no certificate presented", None, [], None)
+    try:
+        cert = Certificate.from_der(der)
+    except InputError as exc:
+        return Endpoint(host, port, str(exc), None, [], None)
+    return Endpoint(host, port, None, cert, cert.problems(now, days), cert.days_left(now))
+
+
+def host_of(ipo: str) -> tuple[str, int | None]:
+    """The host of an IP Office address or URL, and the port when it is an https:// URL.
+
+    >>> host_of("https://[::1]:411/46xxsettings.txt")
+    ('::1', 411)
+    >>> host_of("192.168.42.1")
+    ('192.168.42.1', None)
+    """
+    import urllib.parse  # noqa: PLC0415
+
+    from .download import settings_url  # noqa: PLC0415
+
+    parts = urllib.parse.urlsplit(settings_url(ipo))
+    assert parts.hostname is not None  # settings_url refuses a URL without a host
+    https = parts.scheme == "https"
+    return parts.hostname, (parts.port or HTTPS_PORT) if https else None
+
+
+def tls_ports(values: Iterable[str | None]) -> list[int]:
+    """Port numbers from ``TLSPORT`` values, in order, without repeats; junk is skipped.
+
+    >>> tls_ports(["411", None, "443", "411", "x"])
+    [411, 443]
+    """
+    ports: list[int] = []
+    for value in values:
+        if value is not None and value.strip().isdigit():
+            port = int(value.strip())
+            if 0 < port < 65536 and port not in ports:
+                ports.append(port)
+    return ports
+
+
+def check_certificates(
+    ipo: str,
+    *,
+    ports: Sequence[int] = (),
+    days: int = DEFAULT_DAYS,
+    timeout: float = 15.0,
+    verify: bool = True,
+    cafile: str | None = None,
+    pin: str | None = None,
+    now: dt.datetime | None = None,
+) -> CertificateReport:
+    """The identity certificate on each TLS endpoint of the IP Office at ``ipo``.
+
+    Without ``ports``: 443, the port of an ``https://`` address, and every ``TLSPORT``
+    the settings file the IP Office serves gives any phone profile.  ``verify``,
+    ``cafile`` and ``pin`` apply to that download only.
+
+    >>> from ipo46xx.emulator import IpOfficeEmulator
+    >>> from ipo46xx.storage import MemoryStorage
+    >>> with IpOfficeEmulator(MemoryStorage()) as office:
+    ...     report = check_certificates(office.url)
+    >>> report.problems
+    ['expired', 'clock-never-set']
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise InputError(f"--days must be a whole number of days, 0 or more, not {days!r}")
+    for port in ports:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            raise InputError(f"--port {port!r} is not a TCP port (1-65535)")
+    now = now or dt.datetime.now(dt.timezone.utc)
+    host, url_port = host_of(ipo)
+    notes: list[str] = []
+    if ports:
+        wanted = list(dict.fromkeys(ports))
+    else:
+        wanted = [HTTPS_PORT] + ([url_port] if url_port else [])
+        try:
+            wanted += served_tls_ports(ipo, verify=verify, cafile=cafile, pin=pin, timeout=timeout)
+        except Exception as exc:
+            from .errors import Ipo46xxError  # noqa: PLC0415
+
+            if not isinstance(exc, Ipo46xxError):
+                raise
+            notes.append(f"the TLSPORT of the settings file is unknown: {exc}")
+        wanted = list(dict.fromkeys(wanted))
+    endpoints = [read_endpoint(host, port, timeout=timeout, now=now, days=days) for port in wanted]
+    problems = list(dict.fromkeys(p for e in endpoints for p in e.problems))
+    return CertificateReport(ipo, now, days, endpoints, problems, notes)
+
+
+def served_tls_ports(
+    ipo: str, *, verify: bool, cafile: str | None, pin: str | None, timeout: float
+) -> list[int]:
+    """Every ``TLSPORT`` that the file the IP Office serves gives any phone profile."""
+    from .document import parse  # noqa: PLC0415
+    from .download import fetch, settings_url  # noqa: PLC0415
+    from .profiles import setting_per_profile  # noqa: PLC0415
+
+    url = settings_url(ipo)
+    doc = parse(fetch(url, verify=verify, cafile=cafile, pin=pin, timeout=timeout))
+    return tls_ports(setting_per_profile(doc, "TLSPORT").values())

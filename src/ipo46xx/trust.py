@@ -1,0 +1,196 @@
+"""The phones' view of trust: will each phone profile trust the IP Office it talks to?
+
+A phone reads ``TRUSTCERTS`` from the settings file, downloads each named file from the
+same file server, and accepts the IP Office's identity certificate only when one of them
+issued it and it is valid now.  :func:`check_trust` does the same for every profile.
+Only the IP Office's own root CAs (``Root-CA-XXXXXXXX.pem``) are judged; other names
+(``WebRootCA.pem``, an administrator's own CA) are reported as they are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from .certificates import Certificate, Endpoint, load_certificates
+from .document import SettingsFile
+from .errors import Ipo46xxError
+from .evaluation import Loader
+from .profiles import settings_per_profile
+from .trustlist import ROOT_CA_PATTERN, names_of
+
+__all__ = ["ProfileTrust", "RootCa", "TrustReport", "check_trust"]
+
+FileFetcher = Callable[[str], bytes]
+"""Given a file name, its bytes from the IP Office's file service; raises when it cannot."""
+
+
+@attrs.frozen
+class RootCa:
+    """One root CA file a profile is told to trust, and what it is worth."""
+
+    name: str
+    signs: bool
+    reason: str
+
+
+@attrs.frozen
+class ProfileTrust:
+    """What one phone profile trusts, and whether it will trust the IP Office.
+
+    ``trusted`` is ``None`` when the profile names no IP Office root CA (nothing to judge)
+    or when it cannot be told (no TLS endpoint answered).
+    """
+
+    profile: str
+    names: list[str]
+    source: str | None
+    trusted: bool | None
+    reason: str
+    root_cas: list[RootCa]
+
+
+@attrs.frozen
+class TrustReport:
+    """Every profile's trust; ``ok`` is false when a profile meant to trust will not."""
+
+    profiles: list[ProfileTrust]
+    endpoints: list[Endpoint]
+
+    @property
+    def failing(self) -> list[ProfileTrust]:
+        return [p for p in self.profiles if p.trusted is False]
+
+    @property
+    def unknown(self) -> list[ProfileTrust]:
+        return [p for p in self.profiles if p.trusted is None and _judged(p)]
+
+    @property
+    def ok(self) -> bool:
+        """No profile that names an IP Office root CA fails, and none is left unjudged."""
+        return not self.failing and not self.unknown
+
+    def summary(self) -> str:
+        """One sentence for the operator."""
+        meant = [p for p in self.profiles if _judged(p)]
+        if self.failing:
+            first = self.failing[0]
+            return (
+                f"{len(self.failing)} of {len(meant)} phone profiles that should trust the IP "
+                f"Office will not ({', '.join(p.profile for p in self.failing[:4])}"
+                f"{', ...' if len(self.failing) > 4 else ''}): {first.reason}"
+            )
+        if self.unknown:
+            return f"cannot tell whether phones will trust the IP Office: {self.unknown[0].reason}"
+        if not meant:
+            return "no phone profile is told to trust an IP Office root CA"
+        names = sorted({c.name for p in meant for c in p.root_cas if c.signs})
+        return (
+            f"every phone profile that names an IP Office root CA ({len(meant)}) will trust "
+            f"the certificate it presents ({', '.join(names)})"
+        )
+
+
+def _judged(profile: ProfileTrust) -> bool:
+    return any(ROOT_CA_PATTERN.match(n) for n in profile.names)
+
+
+def check_trust(
+    doc: SettingsFile,
+    endpoints: Sequence[Endpoint],
+    fetch_file: FileFetcher,
+    *,
+    loader: Loader | None = None,
+    now: dt.datetime | None = None,
+) -> TrustReport:
+    """Judge every profile's ``TRUSTCERTS`` in ``doc`` against the identity certificates
+    the IP Office presents at ``endpoints``.
+
+    ``fetch_file`` downloads a root CA file by name from the IP Office's file service;
+    ``loader`` gives the files a ``GET`` reaches (as for :func:`ipo46xx.evaluate`).
+
+    >>> from ipo46xx import parse
+    >>> report = check_trust(parse(b'SET TRUSTCERTS ""'), [], lambda name: b"")
+    >>> report.ok, report.profiles[0].reason
+    (True, 'TRUSTCERTS is empty: trusts no IP Office root CA')
+    """
+    now = now or dt.datetime.now(dt.timezone.utc)
+    identities = [e for e in endpoints if e.certificate is not None]
+    verdicts: dict[str, RootCa] = {}
+    profiles = []
+    for profile, setting in settings_per_profile(doc, "TRUSTCERTS", loader).items():
+        names = names_of(setting.value) if setting is not None else []
+        source = None if setting is None else f"{setting.file} line {setting.line}"
+        own = [n for n in names if ROOT_CA_PATTERN.match(n)]
+        if not own:
+            reason = (
+                "TRUSTCERTS is not set"
+                if setting is None
+                else "TRUSTCERTS is empty: trusts no IP Office root CA"
+                if not names
+                else f"names no IP Office root CA ({', '.join(names)}; not judged)"
+            )
+            profiles.append(ProfileTrust(profile, names, source, None, reason, []))
+            continue
+        cas = [verdicts.setdefault(n, _judge(n, identities, fetch_file, now)) for n in own]
+        trusted: bool | None
+        if not identities:
+            trusted, reason = None, "no TLS endpoint of the IP Office answered; nothing to check"
+        elif any(c.signs for c in cas):
+            problem = _validity(identities, now)
+            trusted, reason = (
+                (False, problem) if problem else (True, next(c.reason for c in cas if c.signs))
+            )
+        else:
+            trusted, reason = False, "; ".join(c.reason for c in cas)
+        profiles.append(ProfileTrust(profile, names, source, trusted, reason, cas))
+    return TrustReport(profiles, list(endpoints))
+
+
+def _judge(
+    name: str, identities: Sequence[Endpoint], fetch_file: FileFetcher, now: dt.datetime
+) -> RootCa:
+    try:
+        data = fetch_file(name)
+    except Ipo46xxError as exc:
+        return RootCa(name, False, f"{name} cannot be downloaded from the IP Office ({exc})")
+    try:
+        cas = load_certificates(data)
+    except Ipo46xxError as exc:
+        return RootCa(name, False, f"{name} as served {exc}")
+    unsigned = [e for e in identities if not any(_issued(ca, e.certificate) for ca in cas)]
+    if not identities:
+        return RootCa(name, False, f"{name} was downloaded; no identity certificate to check")
+    if unsigned:
+        ports = ", ".join(str(e.port) for e in unsigned)
+        return RootCa(
+            name,
+            False,
+            f"{name} did not issue the certificate the IP Office presents on port {ports} "
+            "(the certificate was regenerated after this file was named, or it belongs to "
+            "another IP Office)",
+        )
+    return RootCa(name, True, f"{name} issued the certificate the IP Office presents")
+
+
+def _issued(ca: Certificate, identity: Certificate | None) -> bool:
+    return identity is not None and ca.signs(identity)
+
+
+def _validity(identities: Sequence[Endpoint], now: dt.datetime) -> str | None:
+    for endpoint in identities:
+        cert = endpoint.certificate
+        assert cert is not None
+        if now > cert.not_after:
+            return (
+                f"the certificate on port {endpoint.port} expired on "
+                f"{cert.not_after:%Y-%m-%d}; phones refuse it even with TLSSRVRID 0"
+            )
+        if now < cert.not_before:
+            return (
+                f"the certificate on port {endpoint.port} is not valid before "
+                f"{cert.not_before:%Y-%m-%d}"
+            )
+    return None

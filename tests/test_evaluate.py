@@ -170,3 +170,14 @@ def test_after_blanking_every_phone_gets_an_empty_trustcerts(generated: tuple[st
     blanked = blank_trustcerts(parse(generated[0])).document
     for phone in ALL_PHONES:
         assert evaluate(blanked, phone).get("TRUSTCERTS") in ("", None)
+
+
+def test_a_jump_lands_on_a_tag_with_text_after_its_name() -> None:
+    # Avaya's 2011 template: the jump target is followed by blanks and '##'.
+    doc = parse(
+        "IF $MODEL4 SEQ 3631 GOTO SETTINGS3631\nGOTO END\n"
+        "# SETTINGS3631          ##\nSET WMLHOME http://example/3631.wml\n# END\n"
+    )
+    result = evaluate(doc, Phone("3631"))
+    assert result.get("WMLHOME") == "http://example/3631.wml"
+    assert result.findings == []

@@ -8,7 +8,8 @@ these stable codes:
 code                   severity  meaning
 =====================  ========  =========================================================
 undefined-tag          error     a GOTO or IF names a tag that does not exist
-duplicate-tag          warning   the same tag twice; jumps go to the first
+duplicate-tag          warning   a tag that jumps name, defined again; jumps go to the first
+tag-trailing-text      info      a jump lands on a tag line with text after the name
 unreachable            warning   statements no path through the file can reach
 goto-loop              error     jumps that come back to where they started, for ever
 value-too-long         error     a value over 255 characters
@@ -16,6 +17,7 @@ trustcerts-format      error     TRUSTCERTS entries with blanks, empty entries o
 typographic-quotes     error     curly quotes, which phones do not take for quotes
 unbalanced-quote       error     an opening quote never closed, or a quote mid-value
 value-on-next-line     warning   a bare SET NAME followed by a line that looks like its value
+unquoted-blank         warning   an unquoted value with blanks; phones read its first word
 malformed-tag          warning   ``#TAG`` without the space, which phones read as a comment
 malformed              error     a keyword line that is not a valid statement
 lowercase-keyword      info      ``set``, ``goto``, ``seq`` written in lower case
@@ -64,9 +66,22 @@ def lint(doc: SettingsFile) -> list[Finding]:
         findings.append(Finding(line, severity, code, message, doc.name))
 
     labels: dict[str, int] = {}
+    jumped = {label for s in statements if (label := _target(s)) is not None}
     for statement in statements:
         if isinstance(statement, Tag):
-            if statement.label in labels:
+            if statement.label not in labels:
+                labels[statement.label] = statement.line
+                if statement.caption and statement.label in jumped:
+                    add(
+                        statement.line,
+                        "info",
+                        "tag-trailing-text",
+                        f"jumps to {statement.label} land here: phones take the line's first "
+                        f"word as the tag and ignore {statement.caption!r} after it",
+                    )
+            # Headings such as '# Language download and selection' are tags too; a
+            # second one matters only when jumps name it and it looks like a target.
+            elif statement.label in jumped and not statement.caption:
                 add(
                     statement.line,
                     "warning",
@@ -74,8 +89,6 @@ def lint(doc: SettingsFile) -> list[Finding]:
                     f"tag {statement.label} is already defined on line "
                     f"{labels[statement.label]}; jumps go to the first one",
                 )
-            else:
-                labels[statement.label] = statement.line
     _check_flow(statements, labels, add)
     for statement in statements:
         _check_statement(doc, statement, add)
@@ -137,7 +150,12 @@ def _report_unreachable(statements: list[Statement], reachable: set[int], add: _
         if dead and start is None:
             start = index
         elif not dead and start is not None:
-            first, last = statements[start].line, statements[index - 1].line
+            # Tags do nothing by themselves: a run of headings nobody reads loses nothing.
+            acting = [s for s in statements[start:index] if not isinstance(s, Tag)]
+            start = None
+            if not acting:
+                continue
+            first, last = acting[0].line, acting[-1].line
             where = f"line {first}" if first == last else f"lines {first}-{last}"
             add(
                 first,
@@ -145,7 +163,6 @@ def _report_unreachable(statements: list[Statement], reachable: set[int], add: _
                 "unreachable",
                 f"no path through the file reaches {where}; phones never read it",
             )
-            start = None
 
 
 def _report_loops(
@@ -245,6 +262,21 @@ def _check_value(doc: SettingsFile, statement: Assignment, add: _Add) -> None:
             "error",
             "typographic-quotes",
             f'curly quotes in the value of {name}; phones only take straight quotes (")',
+        )
+    if (
+        statement.has_value
+        and not statement.quoted
+        and statement.trailing.strip(" \t")
+        and not statement.trailing.lstrip(" \t").startswith("#")
+        and not any(c in _CURLY for c in written)
+    ):
+        meant = (value + statement.trailing).rstrip(" \t")
+        add(
+            line,
+            "warning",
+            "unquoted-blank",
+            f"phones read {name} as {value!r} and ignore the rest of the line; a value "
+            f'with blanks must be quoted: {statement.keyword.upper()} {statement.name} "{meant}"',
         )
     if statement.unterminated:
         add(

@@ -181,3 +181,61 @@ def test_a_jump_lands_on_a_tag_with_text_after_its_name() -> None:
     result = evaluate(doc, Phone("3631"))
     assert result.get("WMLHOME") == "http://example/3631.wml"
     assert result.findings == []
+
+
+J100_UPGRADE = parse(
+    "IF $MODEL4 SEQ J179 goto J179\nGOTO GETSET\n# J179\nSET APPNAME FW_S_J179_R4_1.bin\n"
+    "# GETSET\nGET $MACADDR.txt\nSET FALLBACK yes\n",
+    name="J100Supgrade.txt",
+)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [Phone("J179", macaddr="d47856b7122c"), Phone("J179", variables={"MACADDR": "d47856b7122c"})],
+)
+def test_get_substitutes_the_phones_variables_in_the_file_name(phone: Phone) -> None:
+    files = {"d47856b7122c.txt": b"SET SIPUSERNAME 2001\n"}
+    result = evaluate(J100_UPGRADE, phone, loader=files.get)
+    assert result.get("SIPUSERNAME") == "2001"
+    assert result.settings["SIPUSERNAME"].file == "d47856b7122c.txt"
+    assert result.get("FALLBACK") is None  # nothing after a successful GET is read
+    assert result.findings == []
+
+
+def test_get_substitutes_model4_too() -> None:
+    doc = parse("GET $MODEL4.txt\n")
+    result = evaluate(doc, Phone("J179"), loader={"J179.txt": b"SET A j179\n"}.get)
+    assert result.get("A") == "j179"
+
+
+def test_get_with_an_unset_variable_cannot_be_had_and_names_it() -> None:
+    result = evaluate(J100_UPGRADE, Phone("J179"), loader={"d47856b7122c.txt": b"SET A 1"}.get)
+    assert result.get("FALLBACK") == "yes"
+    [finding] = result.findings
+    assert (finding.code, finding.severity, finding.line) == ("get-not-found", "info", 6)
+    assert "$MACADDR" in finding.message and "cannot be had here" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("phone", "expected"),
+    [
+        (Phone("J179", macaddr="d47856b7122c"), "Avaya telephone with MAC address d47856b7122c"),
+        (Phone("J179"), "Avaya telephone with MAC address $MACADDR"),
+    ],
+)
+def test_macaddr_in_a_value_is_shown_substituted(phone: Phone, expected: str) -> None:
+    # The J100 guide's own example of a value with blanks.
+    doc = parse('SET MYCERTCN "Avaya telephone with MAC address $MACADDR"\n')
+    setting = evaluate(doc, phone).settings["MYCERTCN"]
+    assert setting.value == expected
+    # The value as written is kept beside it, when it differs.
+    written = "Avaya telephone with MAC address $MACADDR"
+    assert setting.written == (None if expected == written else written)
+
+
+def test_serialno_in_a_value_is_shown_substituted() -> None:
+    doc = parse("SET BRURI http://192.168.42.1/backup/$SERIALNO\n")
+    phone = Phone("9611", serialno="13WZ51002345")
+    assert evaluate(doc, phone).get("BRURI") == "http://192.168.42.1/backup/13WZ51002345"
+    assert Phone("9611", variables={"SERIALNO": "X1"}).variable("$SERIALNO") == "X1"

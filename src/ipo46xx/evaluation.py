@@ -9,7 +9,11 @@ Semantics (Avaya administration guides, "Contents of the settings file"):
 * ``GOTO TAG`` continues after the line ``# TAG`` (the first one, if there are
   several); a tag that does not exist ends processing.
 * ``GET file`` continues in that file and never comes back; when the file cannot be
-  had, processing continues after the ``GET``.
+  had, processing continues after the ``GET``.  The phone's variables in the file name
+  are replaced first (``GET $MACADDR.txt``); a variable the profile lacks makes the file
+  one that cannot be had here.
+* ``$MACADDR`` and ``$SERIALNO`` inside values are shown replaced by the phone's own
+  values (Avaya's template), with the value as written kept beside it.
 
 Variables are fixed for the whole walk, so a jump taken twice is a loop that never
 ends; it is reported instead of hanging.  The profile's ``sig`` fills both ``$SIG``
@@ -20,7 +24,8 @@ protocol than configured); any variable can be given or overridden by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 
 import attrs
 
@@ -45,6 +50,7 @@ __all__ = [
     "Phone",
     "Setting",
     "evaluate",
+    "substitute",
 ]
 
 Loader = Callable[[str], "bytes | SettingsFile | None"]
@@ -86,6 +92,7 @@ class Phone:
     macaddr: str | None = None
     sig_in_use: str | None = attrs.field(default=None, converter=_sig)
     variables: Mapping[str, str] = attrs.field(factory=dict)
+    serialno: str | None = None
 
     def variable(self, name: str) -> str | None:
         """The value of ``$NAME`` for this phone, or ``None`` when it has none."""
@@ -100,13 +107,14 @@ class Phone:
             "SIG": _SIG_NUMBER.get(self.sig or ""),
             "SIG_IN_USE": self.sig_in_use or self.sig,
             "MACADDR": self.macaddr,
+            "SERIALNO": self.serialno,
         }
         return known.get(key)
 
     def describe(self) -> dict[str, str]:
         """The profile as plain strings, for reports."""
         shown = {"model4": self.model4, "group": str(self.group)}
-        for key in ("model", "sig", "sig_in_use", "macaddr"):
+        for key in ("model", "sig", "sig_in_use", "macaddr", "serialno"):
             value = getattr(self, key)
             if value is not None:
                 shown[key] = value
@@ -116,11 +124,17 @@ class Phone:
 
 @attrs.frozen
 class Setting:
-    """An effective value and the file and line that set it last."""
+    """An effective value and the file and line that set it last.
+
+    ``value`` is what the phone uses: ``$MACADDR`` and ``$SERIALNO`` in it replaced by the
+    phone's own values when the profile has them.  ``written`` is the value as the file
+    wrote it, which differs only when something was replaced.
+    """
 
     value: str
     file: str
     line: int
+    written: str | None = None
 
 
 @attrs.frozen
@@ -159,6 +173,39 @@ class Evaluation:
         """
         setting = self.settings.get(name.upper())
         return None if setting is None else setting.value
+
+
+_VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)")
+# The variables Avaya's template documents as replaced inside values (MYCERTCN, BRURI...).
+_IN_VALUES = ("MACADDR", "SERIALNO")
+
+
+def substitute(
+    text: str, phone: Phone, names: Iterable[str] | None = None
+) -> tuple[str, list[str]]:
+    """``text`` with the phone's ``$VARIABLES`` replaced, and the names it has no value for.
+
+    ``names`` limits the replacement to those variables (all of them when ``None``).
+
+    >>> substitute("$MACADDR.txt", Phone("J179", macaddr="d47856b7122c"))
+    ('d47856b7122c.txt', [])
+    >>> substitute("$MACADDR.txt", Phone("J179"))
+    ('$MACADDR.txt', ['MACADDR'])
+    """
+    missing: list[str] = []
+    wanted = None if names is None else {n.upper() for n in names}
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).upper()
+        if wanted is not None and name not in wanted:
+            return match.group(0)
+        value = phone.variable(name)
+        if value is None:
+            missing.append(name)
+            return match.group(0)
+        return value
+
+    return _VARIABLE.sub(replace, text), missing
 
 
 def _labels(doc: SettingsFile) -> dict[str, int]:
@@ -223,9 +270,7 @@ class _Walk:
     def carry_out(self, statement: Statement) -> bool:
         """Carry out one statement; False when processing ends."""
         if isinstance(statement, SetStatement):
-            self.settings[statement.name.upper()] = Setting(
-                statement.value, self.name, statement.line
-            )
+            self.settings[statement.name.upper()] = self.setting(statement.value, statement.line)
         elif isinstance(statement, AddStatement):
             self.add(statement)
         elif isinstance(statement, IfStatement):
@@ -241,12 +286,23 @@ class _Walk:
             )
         return True
 
+    def setting(self, written: str, line: int) -> Setting:
+        if "$" not in written:
+            return Setting(written, self.name, line)
+        value, _missing = substitute(written, self.phone, _IN_VALUES)
+        return Setting(value, self.name, line, None if value == written else written)
+
     def add(self, statement: AddStatement) -> None:
         before = self.settings.get(statement.name.upper())
-        value = statement.value
+        added = self.setting(statement.value, statement.line)
+        value, written = added.value, added.written or added.value
         if before is not None and before.value:
             value = f"{before.value},{value}" if value else before.value
-        self.settings[statement.name.upper()] = Setting(value, self.name, statement.line)
+            before_written = before.written or before.value
+            written = f"{before_written},{written}" if written else before_written
+        self.settings[statement.name.upper()] = Setting(
+            value, self.name, statement.line, None if written == value else written
+        )
 
     def condition(self, statement: IfStatement) -> str | None:
         """The label to jump to, or None to go on with the next line."""
@@ -291,24 +347,36 @@ class _Walk:
         return True
 
     def get(self, statement: GetStatement) -> bool:
-        content = self.loader(statement.filename) if self.loader is not None else None
+        # Phones replace variables before they fetch: 'GET $MACADDR.txt' per device.
+        filename, missing = substitute(statement.filename, self.phone)
+        if missing:
+            unset = ", ".join(f"${name}" for name in missing)
+            self.note(
+                statement,
+                "info",
+                "get-not-found",
+                f"{statement.filename} cannot be had here: {unset} has no value for this "
+                "phone (give the phone one to follow it); processing continues",
+            )
+            return True
+        content = self.loader(filename) if self.loader is not None else None
         if content is None:
             self.note(
                 statement,
                 "info",
                 "get-not-found",
-                f"{statement.filename} cannot be had here; processing continues",
+                f"{filename} cannot be had here; processing continues",
             )
             return True
-        if statement.filename in self.loaded:
+        if filename in self.loaded:
             self.note(
                 statement,
                 "error",
                 "get-loop",
-                f"GET {statement.filename} loads a file already read; processing ends",
+                f"GET {filename} loads a file already read; processing ends",
             )
             return False
         if not isinstance(content, SettingsFile):
-            content = parse(content, name=statement.filename)
-        self.enter(content, statement.filename)
+            content = parse(content, name=filename)
+        self.enter(content, filename)
         return True

@@ -228,7 +228,8 @@ def test_lint_exit_status_and_json(tmp_path: pathlib.Path) -> None:
 
 def test_eval_json_shape_and_table() -> None:
     result = json.loads(run("eval", str(IPO), "--model", "9611", "--sig", "H323", "--json").stdout)
-    assert result["phone"] == {"model4": "9611", "group": "0", "sig": "H323"}
+    # $MODEL comes from the model table when --var MODEL=... does not give it.
+    assert result["phone"] == {"model4": "9611", "model": "9611GD01A", "group": "0", "sig": "H323"}
     assert result["settings"]["TRUSTCERTS"] == {
         "value": "Root-CA-0214515C.pem",
         "line": 35,
@@ -242,8 +243,32 @@ def test_eval_json_shape_and_table() -> None:
     values = {(r["model"], r["sig"]): r["value"] for r in table["rows"]}
     assert values["9611", "H323"] == values["J179", "H323"] == "Root-CA-0214515C.pem"
     assert values["J179", "SIP"] == "WebRootCA.pem" and values["1608", "H323"] is None
+    assert values["9620", "SIP"] == "WebRootCA.pem" and ("J129", "H323") not in values
+    reports = {(r["model"], r["sig"]): r["reports"] for r in table["rows"]}
+    assert reports["9620", "SIP"] == {
+        "MODEL4": "9620",
+        "MODEL": "9620D01A",
+        "SIG": "2",
+        "SIG_IN_USE": "SIP",
+    }
     human = text(run("eval", str(IPO), "--setting", "TRUSTCERTS", "--all-models"))
     assert 'J1x9    J179   SIP        "WebRootCA.pem"   line 49' in human
+    assert 'K1xx    K155   SIP        "WebRootCA.pem"   line 49' in human
+
+
+def test_eval_var_macaddr_follows_get_of_the_per_device_file(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "J100Supgrade.txt").write_bytes(b"SET A 1\nGET $MACADDR.txt\n")
+    (tmp_path / "d47856b7122c.txt").write_bytes(b"SET SIPUSERNAME 2001\n")
+    script = str(tmp_path / "J100Supgrade.txt")
+    found = run("eval", script, "--model", "J179", "--var", "MACADDR=d47856b7122c", "--json")
+    settings = json.loads(found.stdout)["settings"]
+    assert settings["SIPUSERNAME"] == {"value": "2001", "line": 1, "file": "d47856b7122c.txt"}
+    (tmp_path / "d47856b7122c.txt").write_bytes(b'SET MYCERTCN "Avaya phone $MACADDR"\n')
+    found = run("eval", script, "--model", "J179", "--var", "MACADDR=d47856b7122c")
+    assert 'MYCERTCN = "Avaya phone d47856b7122c"' in text(found)
+    assert 'written "Avaya phone $MACADDR"' in text(found)
+    unset = text(run("eval", script, "--model", "J179"))
+    assert "$MACADDR.txt cannot be had here: $MACADDR has no value" in unset
 
 
 def test_eval_follows_get_to_a_file_beside_it(tmp_path: pathlib.Path) -> None:

@@ -7,6 +7,7 @@ from hypothesis import given
 
 from ipo46xx import (
     MODEL_FAMILIES,
+    MODELS,
     InputError,
     Phone,
     blank_trustcerts,
@@ -107,10 +108,49 @@ def test_unknown_variable_makes_the_line_a_no_op() -> None:
     assert evaluate(doc, Phone("9611", macaddr="001122334455")).get("A") is None
 
 
-def test_seq_compares_exactly() -> None:
-    doc = parse("IF $MODEL SEQ 9620D01A goto X\nSET A no\n# X\n")
+def test_seq_compares_exactly_on_96x1_j100_and_k100() -> None:
+    doc = parse("IF $MODEL4 SEQ j179 goto X\nSET A no\n# X\n")
+    for model4 in ("9611", "J179", "K175"):
+        assert evaluate(doc, Phone(model4)).get("A") == "no", model4
+    assert (
+        evaluate(parse("IF $MODEL4 SEQ J179 goto X\nSET A no\n# X\n"), Phone("J179")).get("A")
+        is None
+    )
+
+
+def test_seq_ignores_case_on_96x0_and_16xx_as_their_guides_say() -> None:
+    doc = parse("IF $MODEL SEQ 9620d01a goto X\nSET A no\n# X\n")
     assert evaluate(doc, Phone("9620", model="9620D01A")).get("A") is None
-    assert evaluate(doc, Phone("9620", model="9620d01a")).get("A") == "no"
+    assert (
+        evaluate(parse("IF $MODEL4 SEQ 1608 GOTO X\nSET A no\n# X\n"), Phone("1608")).get("A")
+        is None
+    )
+    assert evaluate(doc, Phone("9620", model="9620D01A", seq_ignores_case=False)).get("A") == "no"
+
+
+def test_every_model_row_reports_its_own_variables() -> None:
+    for row in MODELS:
+        phone = Phone.for_model(row)
+        reported = {v: phone.variable(v) for v in ("$MODEL4", "$MODEL", "$SIG", "$SIG_IN_USE")}
+        assert reported == {
+            "$MODEL4": row.model4,
+            "$MODEL": row.model,
+            "$SIG": row.sig_number,
+            "$SIG_IN_USE": row.sig_in_use,
+        }
+        assert phone.ignores_case == row.seq_ignores_case
+
+
+def test_the_model_table_has_96x0_on_sip_and_the_j100_and_k100_models() -> None:
+    rows = {(row.model4, row.sig) for row in MODELS}
+    for model4 in ("9620", "9630", "9640", "9650", "9670"):
+        assert {(model4, "H323"), (model4, "SIP")} <= rows
+    for model4 in ("J129", "J139", "J159", "J169", "J179", "J189", "K155", "K165", "K175"):
+        assert (model4, "SIP") in rows
+    assert ("J129", "H323") not in rows and ("K175", "H323") not in rows
+    assert {("1603", "H323"), ("1608", "H323"), ("1616", "H323")} <= rows
+    assert ("1608", "SIP") not in rows
+    assert len(rows) == len(MODELS)
 
 
 def test_sig_fills_both_signalling_variables() -> None:

@@ -39,6 +39,8 @@ def _codes(text: str) -> list[tuple[int, str, str]]:
             [(3, "info", "tag-trailing-text")],
         ),
         ("SET LANGUAGE_IN_USE Brazilian Portuguese\n", [(1, "warning", "unquoted-blank")]),
+        ("IF $MODEL4 SEQ j179 GOTO J\n# J\n", [(1, "warning", "seq-case")]),
+        ("IF $SIG_IN_USE SEQ sip GOTO S\n# S\n", [(1, "warning", "seq-case")]),
     ],
 )
 def test_each_code(text: str, expected: list[tuple[int, str, str]]) -> None:
@@ -57,6 +59,8 @@ def test_each_code(text: str, expected: list[tuple[int, str, str]]) -> None:
         "GOTO END\n# Language download and selection\n# END\nSET A 1\n"
         "# Language download and selection\n# END of the file\n",
         "# T\n# T\n",
+        "IF $MODEL SEQ 9620D01A GOTO A\nIF $MODEL4 SEQ J179 GOTO A\n"
+        "IF $GROUP SEQ abc GOTO A\n# A\n",
         'SET LANGUAGE_IN_USE "Brazilian Portuguese"\nSET A 1  ## note\n',
     ],
 )
@@ -87,3 +91,9 @@ def test_unquoted_blank_says_what_phones_read_and_how_to_quote() -> None:
 def test_a_jump_to_a_tag_with_text_says_where_it_lands() -> None:
     [finding] = lint(parse("GOTO S3631\n# S3631  ##\n"))
     assert "S3631" in finding.message and "'##'" in finding.message
+
+
+def test_seq_case_names_who_takes_the_jump_and_the_spelling() -> None:
+    [finding] = lint(parse("IF $MODEL SEQ 9620d01a GOTO X\n# X\n"))
+    assert finding.code == "seq-case"
+    assert "9620D01A" in finding.message and "96x0" in finding.message

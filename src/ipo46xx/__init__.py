@@ -53,6 +53,9 @@ _SOURCES: dict[str, str] = {
     "fetch": "download",
     "settings_url": "download",
     "lint": "linting",
+    "MODELS": "phonemodels",
+    "Model": "phonemodels",
+    "find_model": "phonemodels",
     "Outcome": "staging",
     "Plan": "staging",
     "Stager": "staging",
@@ -77,6 +80,7 @@ _SOURCES: dict[str, str] = {
 }
 
 __all__ = [
+    "MODELS",
     "MODEL_FAMILIES",
     "AccessDeniedError",
     "AddStatement",
@@ -102,6 +106,7 @@ __all__ = [
     "LockedError",
     "Malformed",
     "MappingError",
+    "Model",
     "Outcome",
     "Phone",
     "Plan",
@@ -126,6 +131,7 @@ __all__ = [
     "blank_trustcerts",
     "evaluate",
     "fetch",
+    "find_model",
     "lint",
     "load",
     "open_storage",
@@ -197,6 +203,11 @@ if TYPE_CHECKING:
     )
     from .linting import (
         lint,
+    )
+    from .phonemodels import (
+        MODELS,
+        Model,
+        find_model,
     )
     from .staging import (
         Outcome,

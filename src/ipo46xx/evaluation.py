@@ -4,8 +4,10 @@ Semantics (Avaya administration guides, "Contents of the settings file"):
 
 * ``SET NAME value`` sets a value (a bare ``SET NAME`` sets it empty); ``ADD NAME value``
   appends to a comma-separated list.
-* ``IF $VAR SEQ value GOTO TAG`` jumps when the phone's variable equals ``value``
-  exactly.  A variable the phone does not have makes the line a no-op.
+* ``IF $VAR SEQ value GOTO TAG`` jumps when the phone's variable equals ``value``:
+  exactly on 96x1 (R6 and later), J100 and K100 phones, ignoring case on 96x0 and 16xx
+  phones, as each family's guide says.  A variable the phone does not have makes the
+  line a no-op.
 * ``GOTO TAG`` continues after the line ``# TAG`` (the first one, if there are
   several); a tag that does not exist ends processing.
 * ``GET file`` continues in that file and never comes back; when the file cannot be
@@ -26,11 +28,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import attrs
 
 from .document import SettingsFile, parse
 from .errors import InputError
+from .phonemodels import MODEL_FAMILIES, Model, find_model
 from .statements import (
     AddStatement,
     GetStatement,
@@ -55,15 +59,6 @@ __all__ = [
 
 Loader = Callable[[str], "bytes | SettingsFile | None"]
 """Given a file name from a ``GET``, its content, or ``None`` when it cannot be had."""
-
-MODEL_FAMILIES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("16xx", ("1603", "1608", "1616"), ("H323",)),
-    ("96x0", ("9620", "9630", "9640"), ("H323",)),
-    ("96x1", ("9608", "9611", "9621", "9641"), ("H323", "SIP")),
-    ("J1x9", ("J139", "J169", "J179"), ("H323", "SIP")),
-    ("K1xx", ("K155", "K165", "K175"), ("SIP",)),
-)
-"""The model families IP Office files branch on, with the protocols each can run."""
 
 _SIG_NUMBER = {"H323": "1", "SIP": "2"}
 
@@ -93,6 +88,33 @@ class Phone:
     sig_in_use: str | None = attrs.field(default=None, converter=_sig)
     variables: Mapping[str, str] = attrs.field(factory=dict)
     serialno: str | None = None
+    seq_ignores_case: bool | None = None
+
+    @classmethod
+    def for_model(cls, row: Model, **given: Any) -> Phone:
+        """The phone of one row of the model table, reporting what that phone reports.
+
+        >>> from ipo46xx.phonemodels import find_model
+        >>> Phone.for_model(find_model("9620", "H323")).variable("$MODEL")
+        '9620D01A'
+        """
+        fields: dict[str, Any] = {"model": row.model, "sig": row.sig}
+        fields.update((k, v) for k, v in given.items() if v is not None)
+        return cls(row.model4, seq_ignores_case=row.seq_ignores_case, **fields)
+
+    @property
+    def ignores_case(self) -> bool:
+        """Whether this phone's ``SEQ`` ignores case: as given, else as its family's guide."""
+        if self.seq_ignores_case is not None:
+            return self.seq_ignores_case
+        row = find_model(self.model4)
+        return row is not None and row.seq_ignores_case
+
+    def matches(self, actual: str, operand: str) -> bool:
+        """Whether ``IF ... SEQ operand`` holds for a variable whose value is ``actual``."""
+        if actual == operand:
+            return True
+        return self.ignores_case and actual.casefold() == operand.casefold()
 
     def variable(self, name: str) -> str | None:
         """The value of ``$NAME`` for this phone, or ``None`` when it has none."""
@@ -321,7 +343,7 @@ class _Walk:
                 "unknown-variable",
                 f"{statement.variable} has no value for this phone; the line does nothing",
             )
-        elif actual == statement.operand:
+        elif self.phone.matches(actual, statement.operand):
             return statement.label
         return None
 

@@ -20,6 +20,7 @@ value-on-next-line     warning   a bare SET NAME followed by a line that looks l
 unquoted-blank         warning   an unquoted value with blanks; phones read its first word
 malformed-tag          warning   ``#TAG`` without the space, which phones read as a comment
 malformed              error     a keyword line that is not a valid statement
+seq-case               warning   an IF value that matches a known model only ignoring case
 lowercase-keyword      info      ``set``, ``goto``, ``seq`` written in lower case
 =====================  ========  =========================================================
 """
@@ -31,6 +32,7 @@ from collections.abc import Callable
 
 from .document import SettingsFile
 from .evaluation import Finding
+from .phonemodels import MODELS
 from .statements import (
     AddStatement,
     Assignment,
@@ -50,6 +52,17 @@ _Add = Callable[[int, str, str, str], None]
 _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _TAG_LIKE = re.compile(r"[ \t]*#([A-Za-z0-9_][^ \t#]*)[ \t]*\Z")
 _VALUE_LIKE = re.compile(r'[ \t]*"')
+# What known phones report, per variable, keyed by the case-folded value.
+_KNOWN: dict[str, dict[str, str]] = {
+    variable: {getattr(row, field).casefold(): getattr(row, field) for row in MODELS}
+    for variable, field in (
+        ("$MODEL4", "model4"),
+        ("$MODEL", "model"),
+        ("$SIG_IN_USE", "sig_in_use"),
+    )
+}
+_IGNORING = sorted({row.family for row in MODELS if row.seq_ignores_case})
+_EXACT = sorted({row.family for row in MODELS if not row.seq_ignores_case})
 
 
 def lint(doc: SettingsFile) -> list[Finding]:
@@ -231,6 +244,7 @@ def _check_statement(doc: SettingsFile, statement: Statement, add: _Add) -> None
         for word in (statement.operator, statement.goto_keyword):
             if word != word.upper():
                 add(line, "info", "lowercase-keyword", f"'{word}' is written in lower case")
+        _check_seq_case(statement, add)
         if any(c in _CURLY for c in statement.operand):
             add(
                 line,
@@ -242,6 +256,25 @@ def _check_statement(doc: SettingsFile, statement: Statement, add: _Add) -> None
         _check_value(doc, statement, add)
     if isinstance(statement, GetStatement) and any(c in _CURLY for c in statement.filename):
         add(line, "error", "typographic-quotes", "curly quotes in the file name")
+
+
+def _check_seq_case(statement: IfStatement, add: _Add) -> None:
+    # The guides disagree on case: the outcome differs per family only for an operand
+    # that equals a known value when case is ignored, and not otherwise.
+    known = _KNOWN.get(statement.variable.upper())
+    if known is None or statement.operator.upper() != "SEQ":
+        return
+    match = known.get(statement.operand.casefold())
+    if match is None or match == statement.operand:
+        return
+    add(
+        statement.line,
+        "warning",
+        "seq-case",
+        f"{statement.operand!r} matches {match} only where SEQ ignores case: "
+        f"{', '.join(_IGNORING)} phones take this jump, {', '.join(_EXACT)} phones never do; "
+        f"write {match}",
+    )
 
 
 def _check_value(doc: SettingsFile, statement: Assignment, add: _Add) -> None:

@@ -265,7 +265,8 @@ def _loader(args: argparse.Namespace) -> Callable[[str], bytes | None]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from ..evaluation import MODEL_FAMILIES, Phone, evaluate  # noqa: PLC0415
+    from ..evaluation import Phone, evaluate  # noqa: PLC0415
+    from ..phonemodels import MODELS, find_model  # noqa: PLC0415
 
     variables = _variables(args.var)
     doc = load_input(args.file, args)
@@ -273,27 +274,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if not args.setting:
             raise UsageError("--all-models prints one setting for every model: add --setting NAME")
         rows = []
-        for family, models, sigs in MODEL_FAMILIES:
-            for model in models:
-                for sig in sigs:
-                    phone = Phone(
-                        model,
-                        sig=sig,
-                        group=args.group,
-                        variables=variables,
-                        sig_in_use=args.sig_in_use,
-                    )
-                    setting = evaluate(doc, phone, _loader(args)).settings.get(args.setting.upper())
-                    rows.append(
-                        {
-                            "family": family,
-                            "model": model,
-                            "sig": sig,
-                            "value": None if setting is None else setting.value,
-                            "line": None if setting is None else setting.line,
-                            "file": None if setting is None else setting.file,
-                        }
-                    )
+        for model in MODELS:
+            phone = Phone.for_model(
+                model, group=args.group, variables=variables, sig_in_use=args.sig_in_use
+            )
+            setting = evaluate(doc, phone, _loader(args)).settings.get(args.setting.upper())
+            rows.append(
+                {
+                    "family": model.family,
+                    "model": model.model4,
+                    "sig": model.sig,
+                    "value": None if setting is None else setting.value,
+                    "line": None if setting is None else setting.line,
+                    "file": None if setting is None else setting.file,
+                    "reports": {
+                        name: phone.variable(name)
+                        for name in ("MODEL4", "MODEL", "SIG", "SIG_IN_USE")
+                    },
+                }
+            )
         if args.json:
             print_json({"setting": args.setting.upper(), "group": str(args.group), "rows": rows})
             return EXIT_OK
@@ -305,8 +304,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.model:
         raise UsageError("give the phone: --model 9611 (or --all-models --setting NAME)")
+    known = find_model(args.model)
     phone = Phone(
         args.model,
+        model=variables.get("MODEL") or (known.model if known else None),
         sig=args.sig,
         group=args.group,
         variables=variables,
@@ -328,6 +329,7 @@ def _variables(pairs: Sequence[str] | None) -> dict[str, str]:
 def _evaluation_json(result: Evaluation, only: str | None) -> dict[str, Any]:
     settings = {
         name: {"value": s.value, "line": s.line, "file": s.file}
+        | ({} if s.written is None else {"written": s.written})
         for name, s in sorted(result.settings.items())
         if only is None or name == only.upper()
     }
@@ -351,7 +353,8 @@ def _print_evaluation(result: Evaluation, only: str | None) -> None:
     if only is not None and not shown:
         out(f"  {only.upper()} is not set for this phone")
     for name, setting in shown:
-        out(f'  {name} = "{setting.value}"   ({setting.file} line {setting.line})')
+        written = "" if setting.written is None else f', written "{setting.written}"'
+        out(f'  {name} = "{setting.value}"   ({setting.file} line {setting.line}{written})')
     for finding in result.findings:
         out(
             f"  {finding.file}:{finding.line}: {finding.severity} [{finding.code}] "
@@ -414,6 +417,8 @@ def register(command: Command) -> None:
     )
     evaluation.add_argument("--setting", metavar="NAME", help="show only this setting")
     evaluation.add_argument(
-        "--all-models", action="store_true", help="a table of every model IP Office files branch on"
+        "--all-models",
+        action="store_true",
+        help="a table of every model and signalling the evaluator knows",
     )
     add_json(evaluation)

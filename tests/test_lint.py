@@ -40,6 +40,9 @@ def _codes(text: str) -> list[tuple[int, str, str]]:
         ),
         ("SET LANGUAGE_IN_USE Brazilian Portuguese\n", [(1, "warning", "unquoted-blank")]),
         ("IF $MODEL4 SEQ j179 GOTO J\n# J\n", [(1, "warning", "seq-case")]),
+        # IP Office writes some lists as quoted items.
+        ('SET LANGUAGES "a.xml","b.xml"\n', [(1, "warning", "quoted-list")]),
+        ('SET LANGUAGES "a.xml" "b.xml"\n', [(1, "error", "unbalanced-quote")]),
         ("IF $SIG_IN_USE SEQ sip GOTO S\n# S\n", [(1, "warning", "seq-case")]),
     ],
 )

@@ -16,6 +16,7 @@ value-too-long         error     a value over 255 characters
 trustcerts-format      error     TRUSTCERTS entries with blanks, empty entries or quotes
 typographic-quotes     error     curly quotes, which phones do not take for quotes
 unbalanced-quote       error     an opening quote never closed, or a quote mid-value
+quoted-list            warning   ``"a","b"``: a list written as quoted items
 value-on-next-line     warning   a bare SET NAME followed by a line that looks like its value
 unquoted-blank         warning   an unquoted value with blanks; phones read its first word
 malformed-tag          warning   ``#TAG`` without the space, which phones read as a comment
@@ -52,6 +53,7 @@ _Add = Callable[[int, str, str, str], None]
 _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _TAG_LIKE = re.compile(r"[ \t]*#([A-Za-z0-9_][^ \t#]*)[ \t]*\Z")
 _VALUE_LIKE = re.compile(r'[ \t]*"')
+_MORE_ITEMS = re.compile(r'(?:,"[^"]*")+[ \t]*')
 # What known phones report, per variable, keyed by the case-folded value.
 _KNOWN: dict[str, dict[str, str]] = {
     variable: {getattr(row, field).casefold(): getattr(row, field) for row in MODELS}
@@ -320,6 +322,16 @@ def _check_value(doc: SettingsFile, statement: Assignment, add: _Add) -> None:
         )
     elif not statement.quoted and '"' in value:
         add(line, "error", "unbalanced-quote", f"a quote in the middle of the value of {name}")
+    elif statement.quoted and _MORE_ITEMS.fullmatch(statement.trailing):
+        items = [value, *re.findall(r'"([^"]*)"', statement.trailing)]
+        add(
+            line,
+            "warning",
+            "quoted-list",
+            f"{name} is written as quoted items, as IP Office writes some lists; the guides "
+            f"quote a value whole, and a phone that follows them reads only {value!r}: "
+            f'write {statement.keyword.upper()} {statement.name} "{",".join(items)}"',
+        )
     elif statement.quoted and '"' in statement.trailing:
         add(line, "error", "unbalanced-quote", f"a stray quote after the value of {name}")
     if name == "TRUSTCERTS" and value:

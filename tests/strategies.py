@@ -73,7 +73,12 @@ def if_line(draw: st.DrawFn) -> str:
     )
 
 
-tag = st.builds(lambda w, t: f"# {w}{t}", word, st.text(alphabet=" \t", max_size=3))
+tag = st.builds(
+    lambda w, t: f"# {w}{t}",
+    word,
+    st.text(alphabet=" \t", max_size=3)
+    | st.sampled_from([" download and selection", "   ##", "\tnote "]),
+)
 goto = st.builds(lambda k, s, w: f"{k}{s}{w}", cased("GOTO"), blanks, word)
 get = st.builds(lambda k, s, w: f"{k}{s}{w}", cased("GET"), blanks, word)
 free_text = st.text(
@@ -85,7 +90,7 @@ comment = st.one_of(
     st.just("#"),
     st.builds(lambda t: "##" + t, free_text),
     st.builds(lambda t: "#SET TRUSTCERTS " + t, word),
-    st.builds(lambda t: "# two words " + t, word),
+    st.builds(lambda t: "#  " + t, word),
     free_text,
 )
 malformed = st.sampled_from(["SET", "GOTO", "GET", "IF", "IF $MODEL4 SEQ 9611", "ADD"])

@@ -7,6 +7,7 @@ from hypothesis import given
 
 from ipo46xx import (
     MODEL_FAMILIES,
+    MODELS,
     InputError,
     Phone,
     blank_trustcerts,
@@ -107,10 +108,49 @@ def test_unknown_variable_makes_the_line_a_no_op() -> None:
     assert evaluate(doc, Phone("9611", macaddr="001122334455")).get("A") is None
 
 
-def test_seq_compares_exactly() -> None:
-    doc = parse("IF $MODEL SEQ 9620D01A goto X\nSET A no\n# X\n")
+def test_seq_compares_exactly_on_96x1_j100_and_k100() -> None:
+    doc = parse("IF $MODEL4 SEQ j179 goto X\nSET A no\n# X\n")
+    for model4 in ("9611", "J179", "K175"):
+        assert evaluate(doc, Phone(model4)).get("A") == "no", model4
+    assert (
+        evaluate(parse("IF $MODEL4 SEQ J179 goto X\nSET A no\n# X\n"), Phone("J179")).get("A")
+        is None
+    )
+
+
+def test_seq_ignores_case_on_96x0_and_16xx_as_their_guides_say() -> None:
+    doc = parse("IF $MODEL SEQ 9620d01a goto X\nSET A no\n# X\n")
     assert evaluate(doc, Phone("9620", model="9620D01A")).get("A") is None
-    assert evaluate(doc, Phone("9620", model="9620d01a")).get("A") == "no"
+    assert (
+        evaluate(parse("IF $MODEL4 SEQ 1608 GOTO X\nSET A no\n# X\n"), Phone("1608")).get("A")
+        is None
+    )
+    assert evaluate(doc, Phone("9620", model="9620D01A", seq_ignores_case=False)).get("A") == "no"
+
+
+def test_every_model_row_reports_its_own_variables() -> None:
+    for row in MODELS:
+        phone = Phone.for_model(row)
+        reported = {v: phone.variable(v) for v in ("$MODEL4", "$MODEL", "$SIG", "$SIG_IN_USE")}
+        assert reported == {
+            "$MODEL4": row.model4,
+            "$MODEL": row.model,
+            "$SIG": row.sig_number,
+            "$SIG_IN_USE": row.sig_in_use,
+        }
+        assert phone.ignores_case == row.seq_ignores_case
+
+
+def test_the_model_table_has_96x0_on_sip_and_the_j100_and_k100_models() -> None:
+    rows = {(row.model4, row.sig) for row in MODELS}
+    for model4 in ("9620", "9630", "9640", "9650", "9670"):
+        assert {(model4, "H323"), (model4, "SIP")} <= rows
+    for model4 in ("J129", "J139", "J159", "J169", "J179", "J189", "K155", "K165", "K175"):
+        assert (model4, "SIP") in rows
+    assert ("J129", "H323") not in rows and ("K175", "H323") not in rows
+    assert {("1603", "H323"), ("1608", "H323"), ("1616", "H323")} <= rows
+    assert ("1608", "SIP") not in rows
+    assert len(rows) == len(MODELS)
 
 
 def test_sig_fills_both_signalling_variables() -> None:
@@ -170,3 +210,72 @@ def test_after_blanking_every_phone_gets_an_empty_trustcerts(generated: tuple[st
     blanked = blank_trustcerts(parse(generated[0])).document
     for phone in ALL_PHONES:
         assert evaluate(blanked, phone).get("TRUSTCERTS") in ("", None)
+
+
+def test_a_jump_lands_on_a_tag_with_text_after_its_name() -> None:
+    # Avaya's 2011 template: the jump target is followed by blanks and '##'.
+    doc = parse(
+        "IF $MODEL4 SEQ 3631 GOTO SETTINGS3631\nGOTO END\n"
+        "# SETTINGS3631          ##\nSET WMLHOME http://example/3631.wml\n# END\n"
+    )
+    result = evaluate(doc, Phone("3631"))
+    assert result.get("WMLHOME") == "http://example/3631.wml"
+    assert result.findings == []
+
+
+J100_UPGRADE = parse(
+    "IF $MODEL4 SEQ J179 goto J179\nGOTO GETSET\n# J179\nSET APPNAME FW_S_J179_R4_1.bin\n"
+    "# GETSET\nGET $MACADDR.txt\nSET FALLBACK yes\n",
+    name="J100Supgrade.txt",
+)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [Phone("J179", macaddr="d47856b7122c"), Phone("J179", variables={"MACADDR": "d47856b7122c"})],
+)
+def test_get_substitutes_the_phones_variables_in_the_file_name(phone: Phone) -> None:
+    files = {"d47856b7122c.txt": b"SET SIPUSERNAME 2001\n"}
+    result = evaluate(J100_UPGRADE, phone, loader=files.get)
+    assert result.get("SIPUSERNAME") == "2001"
+    assert result.settings["SIPUSERNAME"].file == "d47856b7122c.txt"
+    assert result.get("FALLBACK") is None  # nothing after a successful GET is read
+    assert result.findings == []
+
+
+def test_get_substitutes_model4_too() -> None:
+    doc = parse("GET $MODEL4.txt\n")
+    result = evaluate(doc, Phone("J179"), loader={"J179.txt": b"SET A j179\n"}.get)
+    assert result.get("A") == "j179"
+
+
+def test_get_with_an_unset_variable_cannot_be_had_and_names_it() -> None:
+    result = evaluate(J100_UPGRADE, Phone("J179"), loader={"d47856b7122c.txt": b"SET A 1"}.get)
+    assert result.get("FALLBACK") == "yes"
+    [finding] = result.findings
+    assert (finding.code, finding.severity, finding.line) == ("get-not-found", "info", 6)
+    assert "$MACADDR" in finding.message and "cannot be had here" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("phone", "expected"),
+    [
+        (Phone("J179", macaddr="d47856b7122c"), "Avaya telephone with MAC address d47856b7122c"),
+        (Phone("J179"), "Avaya telephone with MAC address $MACADDR"),
+    ],
+)
+def test_macaddr_in_a_value_is_shown_substituted(phone: Phone, expected: str) -> None:
+    # The J100 guide's own example of a value with blanks.
+    doc = parse('SET MYCERTCN "Avaya telephone with MAC address $MACADDR"\n')
+    setting = evaluate(doc, phone).settings["MYCERTCN"]
+    assert setting.value == expected
+    # The value as written is kept beside it, when it differs.
+    written = "Avaya telephone with MAC address $MACADDR"
+    assert setting.written == (None if expected == written else written)
+
+
+def test_serialno_in_a_value_is_shown_substituted() -> None:
+    doc = parse("SET BRURI http://192.168.42.1/backup/$SERIALNO\n")
+    phone = Phone("9611", serialno="13WZ51002345")
+    assert evaluate(doc, phone).get("BRURI") == "http://192.168.42.1/backup/13WZ51002345"
+    assert Phone("9611", variables={"SERIALNO": "X1"}).variable("$SERIALNO") == "X1"

@@ -119,7 +119,26 @@ def test_goto_get_and_tag() -> None:
     assert get.filename == "46xxspecials.txt"
     tag = parse_line("# 96X1SETTINGS  ")
     assert isinstance(tag, Tag)
-    assert (tag.label, tag.trailing) == ("96X1SETTINGS", "  ")
+    assert (tag.label, tag.trailing, tag.caption) == ("96X1SETTINGS", "  ", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "caption"),
+    [
+        # Avaya's 2011 template: the jump target, then blanks and '##'.
+        ("# SETTINGS3631          ##", "SETTINGS3631", "##"),
+        # Section headings in the template are tags nobody jumps to.
+        ("# Language download and selection", "Language", "download and selection"),
+        ("# SET TRUSTCERTS x.pem", "SET", "TRUSTCERTS x.pem"),
+        ("# END\tend of file  ", "END", "end of file"),
+    ],
+)
+def test_a_tag_is_its_first_word_whatever_follows(text: str, label: str, caption: str) -> None:
+    # The guides: the jump target is "a line that begins with # tag".
+    tag = parse_line(text)
+    assert isinstance(tag, Tag)
+    assert (tag.label, tag.caption) == (label, caption)
+    assert text.endswith(tag.trailing) and tag.trailing.strip(" \t") == caption
 
 
 @pytest.mark.parametrize(
@@ -130,8 +149,7 @@ def test_goto_get_and_tag() -> None:
         "##",
         "## SET TRUSTCERTS x",
         "#SET TRUSTCERTS x",
-        "# two words",
-        "# SET TRUSTCERTS x.pem",
+        "# ",
         "#  TAG",
         "#\tTAG",
         "#TAG",

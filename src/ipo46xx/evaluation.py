@@ -4,12 +4,18 @@ Semantics (Avaya administration guides, "Contents of the settings file"):
 
 * ``SET NAME value`` sets a value (a bare ``SET NAME`` sets it empty); ``ADD NAME value``
   appends to a comma-separated list.
-* ``IF $VAR SEQ value GOTO TAG`` jumps when the phone's variable equals ``value``
-  exactly.  A variable the phone does not have makes the line a no-op.
+* ``IF $VAR SEQ value GOTO TAG`` jumps when the phone's variable equals ``value``:
+  exactly on 96x1 (R6 and later), J100 and K100 phones, ignoring case on 96x0 and 16xx
+  phones, as each family's guide says.  A variable the phone does not have makes the
+  line a no-op.
 * ``GOTO TAG`` continues after the line ``# TAG`` (the first one, if there are
   several); a tag that does not exist ends processing.
 * ``GET file`` continues in that file and never comes back; when the file cannot be
-  had, processing continues after the ``GET``.
+  had, processing continues after the ``GET``.  The phone's variables in the file name
+  are replaced first (``GET $MACADDR.txt``); a variable the profile lacks makes the file
+  one that cannot be had here.
+* ``$MACADDR`` and ``$SERIALNO`` inside values are shown replaced by the phone's own
+  values (Avaya's template), with the value as written kept beside it.
 
 Variables are fixed for the whole walk, so a jump taken twice is a loop that never
 ends; it is reported instead of hanging.  The profile's ``sig`` fills both ``$SIG``
@@ -20,12 +26,15 @@ protocol than configured); any variable can be given or overridden by name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import attrs
 
 from .document import SettingsFile, parse
 from .errors import InputError
+from .phonemodels import MODEL_FAMILIES, Model, find_model
 from .statements import (
     AddStatement,
     GetStatement,
@@ -45,19 +54,11 @@ __all__ = [
     "Phone",
     "Setting",
     "evaluate",
+    "substitute",
 ]
 
 Loader = Callable[[str], "bytes | SettingsFile | None"]
 """Given a file name from a ``GET``, its content, or ``None`` when it cannot be had."""
-
-MODEL_FAMILIES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("16xx", ("1603", "1608", "1616"), ("H323",)),
-    ("96x0", ("9620", "9630", "9640"), ("H323",)),
-    ("96x1", ("9608", "9611", "9621", "9641"), ("H323", "SIP")),
-    ("J1x9", ("J139", "J169", "J179"), ("H323", "SIP")),
-    ("K1xx", ("K155", "K165", "K175"), ("SIP",)),
-)
-"""The model families IP Office files branch on, with the protocols each can run."""
 
 _SIG_NUMBER = {"H323": "1", "SIP": "2"}
 
@@ -86,6 +87,34 @@ class Phone:
     macaddr: str | None = None
     sig_in_use: str | None = attrs.field(default=None, converter=_sig)
     variables: Mapping[str, str] = attrs.field(factory=dict)
+    serialno: str | None = None
+    seq_ignores_case: bool | None = None
+
+    @classmethod
+    def for_model(cls, row: Model, **given: Any) -> Phone:
+        """The phone of one row of the model table, reporting what that phone reports.
+
+        >>> from ipo46xx.phonemodels import find_model
+        >>> Phone.for_model(find_model("9620", "H323")).variable("$MODEL")
+        '9620D01A'
+        """
+        fields: dict[str, Any] = {"model": row.model, "sig": row.sig}
+        fields.update((k, v) for k, v in given.items() if v is not None)
+        return cls(row.model4, seq_ignores_case=row.seq_ignores_case, **fields)
+
+    @property
+    def ignores_case(self) -> bool:
+        """Whether this phone's ``SEQ`` ignores case: as given, else as its family's guide."""
+        if self.seq_ignores_case is not None:
+            return self.seq_ignores_case
+        row = find_model(self.model4)
+        return row is not None and row.seq_ignores_case
+
+    def matches(self, actual: str, operand: str) -> bool:
+        """Whether ``IF ... SEQ operand`` holds for a variable whose value is ``actual``."""
+        if actual == operand:
+            return True
+        return self.ignores_case and actual.casefold() == operand.casefold()
 
     def variable(self, name: str) -> str | None:
         """The value of ``$NAME`` for this phone, or ``None`` when it has none."""
@@ -100,13 +129,14 @@ class Phone:
             "SIG": _SIG_NUMBER.get(self.sig or ""),
             "SIG_IN_USE": self.sig_in_use or self.sig,
             "MACADDR": self.macaddr,
+            "SERIALNO": self.serialno,
         }
         return known.get(key)
 
     def describe(self) -> dict[str, str]:
         """The profile as plain strings, for reports."""
         shown = {"model4": self.model4, "group": str(self.group)}
-        for key in ("model", "sig", "sig_in_use", "macaddr"):
+        for key in ("model", "sig", "sig_in_use", "macaddr", "serialno"):
             value = getattr(self, key)
             if value is not None:
                 shown[key] = value
@@ -116,11 +146,17 @@ class Phone:
 
 @attrs.frozen
 class Setting:
-    """An effective value and the file and line that set it last."""
+    """An effective value and the file and line that set it last.
+
+    ``value`` is what the phone uses: ``$MACADDR`` and ``$SERIALNO`` in it replaced by the
+    phone's own values when the profile has them.  ``written`` is the value as the file
+    wrote it, which differs only when something was replaced.
+    """
 
     value: str
     file: str
     line: int
+    written: str | None = None
 
 
 @attrs.frozen
@@ -159,6 +195,39 @@ class Evaluation:
         """
         setting = self.settings.get(name.upper())
         return None if setting is None else setting.value
+
+
+_VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)")
+# The variables Avaya's template documents as replaced inside values (MYCERTCN, BRURI...).
+_IN_VALUES = ("MACADDR", "SERIALNO")
+
+
+def substitute(
+    text: str, phone: Phone, names: Iterable[str] | None = None
+) -> tuple[str, list[str]]:
+    """``text`` with the phone's ``$VARIABLES`` replaced, and the names it has no value for.
+
+    ``names`` limits the replacement to those variables (all of them when ``None``).
+
+    >>> substitute("$MACADDR.txt", Phone("J179", macaddr="d47856b7122c"))
+    ('d47856b7122c.txt', [])
+    >>> substitute("$MACADDR.txt", Phone("J179"))
+    ('$MACADDR.txt', ['MACADDR'])
+    """
+    missing: list[str] = []
+    wanted = None if names is None else {n.upper() for n in names}
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1).upper()
+        if wanted is not None and name not in wanted:
+            return match.group(0)
+        value = phone.variable(name)
+        if value is None:
+            missing.append(name)
+            return match.group(0)
+        return value
+
+    return _VARIABLE.sub(replace, text), missing
 
 
 def _labels(doc: SettingsFile) -> dict[str, int]:
@@ -223,9 +292,7 @@ class _Walk:
     def carry_out(self, statement: Statement) -> bool:
         """Carry out one statement; False when processing ends."""
         if isinstance(statement, SetStatement):
-            self.settings[statement.name.upper()] = Setting(
-                statement.value, self.name, statement.line
-            )
+            self.settings[statement.name.upper()] = self.setting(statement.value, statement.line)
         elif isinstance(statement, AddStatement):
             self.add(statement)
         elif isinstance(statement, IfStatement):
@@ -241,12 +308,23 @@ class _Walk:
             )
         return True
 
+    def setting(self, written: str, line: int) -> Setting:
+        if "$" not in written:
+            return Setting(written, self.name, line)
+        value, _missing = substitute(written, self.phone, _IN_VALUES)
+        return Setting(value, self.name, line, None if value == written else written)
+
     def add(self, statement: AddStatement) -> None:
         before = self.settings.get(statement.name.upper())
-        value = statement.value
+        added = self.setting(statement.value, statement.line)
+        value, written = added.value, added.written or added.value
         if before is not None and before.value:
             value = f"{before.value},{value}" if value else before.value
-        self.settings[statement.name.upper()] = Setting(value, self.name, statement.line)
+            before_written = before.written or before.value
+            written = f"{before_written},{written}" if written else before_written
+        self.settings[statement.name.upper()] = Setting(
+            value, self.name, statement.line, None if written == value else written
+        )
 
     def condition(self, statement: IfStatement) -> str | None:
         """The label to jump to, or None to go on with the next line."""
@@ -265,7 +343,7 @@ class _Walk:
                 "unknown-variable",
                 f"{statement.variable} has no value for this phone; the line does nothing",
             )
-        elif actual == statement.operand:
+        elif self.phone.matches(actual, statement.operand):
             return statement.label
         return None
 
@@ -291,24 +369,36 @@ class _Walk:
         return True
 
     def get(self, statement: GetStatement) -> bool:
-        content = self.loader(statement.filename) if self.loader is not None else None
+        # Phones replace variables before they fetch: 'GET $MACADDR.txt' per device.
+        filename, missing = substitute(statement.filename, self.phone)
+        if missing:
+            unset = ", ".join(f"${name}" for name in missing)
+            self.note(
+                statement,
+                "info",
+                "get-not-found",
+                f"{statement.filename} cannot be had here: {unset} has no value for this "
+                "phone (give the phone one to follow it); processing continues",
+            )
+            return True
+        content = self.loader(filename) if self.loader is not None else None
         if content is None:
             self.note(
                 statement,
                 "info",
                 "get-not-found",
-                f"{statement.filename} cannot be had here; processing continues",
+                f"{filename} cannot be had here; processing continues",
             )
             return True
-        if statement.filename in self.loaded:
+        if filename in self.loaded:
             self.note(
                 statement,
                 "error",
                 "get-loop",
-                f"GET {statement.filename} loads a file already read; processing ends",
+                f"GET {filename} loads a file already read; processing ends",
             )
             return False
         if not isinstance(content, SettingsFile):
-            content = parse(content, name=statement.filename)
-        self.enter(content, statement.filename)
+            content = parse(content, name=filename)
+        self.enter(content, filename)
         return True

@@ -1,7 +1,8 @@
 """The syntax of one line of a settings file: the single source of truth.
 
 Phones act on lines that begin with ``SET``, ``ADD``, ``IF``, ``GOTO``, ``GET`` or
-``# `` (a tag); every other line is a comment (Avaya's administration guides).  The
+``# `` (a tag: its first word is the name, whatever follows is text for people); every
+other line is a comment (Avaya's administration guides).  The
 grammar is a pyparsing :data:`LINE`, a ``MatchFirst`` of one ``Regex`` element per
 statement, each built from the named token patterns below.
 
@@ -76,8 +77,9 @@ _PATTERNS: dict[str, str] = {
     ),
     "GOTO": _INDENT + _keyword("GOTO") + rf"{_BLANKS}(?P<label>{_WORD}){_TRAILING}",
     "GET": _INDENT + _keyword("GET") + rf"{_BLANKS}(?P<filename>{_WORD}){_TRAILING}",
-    # Exactly '#', one space, a name without blanks, then nothing but blanks.
-    "TAG": _INDENT + r"(?P<keyword>#) (?P<label>[^ \t]+)(?P<trailing>[ \t]*)\Z",
+    # Exactly '#', one space, a name without blanks; whatever follows is not part of
+    # the name (Avaya's template writes '# SETTINGS3631   ##' as a jump target).
+    "TAG": _INDENT + r"(?P<keyword>#) (?P<label>[^ \t]+)" + _TRAILING,
 }
 
 _REASONS = {
@@ -164,7 +166,8 @@ def _build_get(groups: Groups, text: str, line: int) -> Statement:
 
 
 def _build_tag(groups: Groups, text: str, line: int) -> Statement:
-    return Tag(line, "#", groups["label"] or "", groups["trailing"] or "")
+    trailing = groups["trailing"] or ""
+    return Tag(line, "#", groups["label"] or "", trailing, trailing.strip(" \t"))
 
 
 _BUILDERS: dict[str, Callable[[Groups, str, int], Statement]] = {
@@ -260,7 +263,7 @@ def parse_line(text: str, line: int = 1) -> Statement | None:
     match = _matchers[kind](text)
     if match is None:
         if kind == "TAG":
-            return None  # '# two words' is an ordinary comment
+            return None  # '# ' then a blank, or nothing: an ordinary comment
         keyword = start.group(kind)
         return Malformed(line=line, keyword=keyword, reason=_REASONS[kind])
     return _BUILDERS[kind](match.groupdict(), text, line)

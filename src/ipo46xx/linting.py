@@ -8,16 +8,20 @@ these stable codes:
 code                   severity  meaning
 =====================  ========  =========================================================
 undefined-tag          error     a GOTO or IF names a tag that does not exist
-duplicate-tag          warning   the same tag twice; jumps go to the first
+duplicate-tag          warning   a tag that jumps name, defined again; jumps go to the first
+tag-trailing-text      info      a jump lands on a tag line with text after the name
 unreachable            warning   statements no path through the file can reach
 goto-loop              error     jumps that come back to where they started, for ever
 value-too-long         error     a value over 255 characters
 trustcerts-format      error     TRUSTCERTS entries with blanks, empty entries or quotes
 typographic-quotes     error     curly quotes, which phones do not take for quotes
 unbalanced-quote       error     an opening quote never closed, or a quote mid-value
+quoted-list            warning   ``"a","b"``: a list written as quoted items
 value-on-next-line     warning   a bare SET NAME followed by a line that looks like its value
+unquoted-blank         warning   an unquoted value with blanks; phones read its first word
 malformed-tag          warning   ``#TAG`` without the space, which phones read as a comment
 malformed              error     a keyword line that is not a valid statement
+seq-case               warning   an IF value that matches a known model only ignoring case
 lowercase-keyword      info      ``set``, ``goto``, ``seq`` written in lower case
 =====================  ========  =========================================================
 """
@@ -29,6 +33,7 @@ from collections.abc import Callable
 
 from .document import SettingsFile
 from .evaluation import Finding
+from .phonemodels import MODELS
 from .statements import (
     AddStatement,
     Assignment,
@@ -48,6 +53,18 @@ _Add = Callable[[int, str, str, str], None]
 _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _TAG_LIKE = re.compile(r"[ \t]*#([A-Za-z0-9_][^ \t#]*)[ \t]*\Z")
 _VALUE_LIKE = re.compile(r'[ \t]*"')
+_MORE_ITEMS = re.compile(r'(?:,"[^"]*")+[ \t]*')
+# What known phones report, per variable, keyed by the case-folded value.
+_KNOWN: dict[str, dict[str, str]] = {
+    variable: {getattr(row, field).casefold(): getattr(row, field) for row in MODELS}
+    for variable, field in (
+        ("$MODEL4", "model4"),
+        ("$MODEL", "model"),
+        ("$SIG_IN_USE", "sig_in_use"),
+    )
+}
+_IGNORING = sorted({row.family for row in MODELS if row.seq_ignores_case})
+_EXACT = sorted({row.family for row in MODELS if not row.seq_ignores_case})
 
 
 def lint(doc: SettingsFile) -> list[Finding]:
@@ -64,9 +81,22 @@ def lint(doc: SettingsFile) -> list[Finding]:
         findings.append(Finding(line, severity, code, message, doc.name))
 
     labels: dict[str, int] = {}
+    jumped = {label for s in statements if (label := _target(s)) is not None}
     for statement in statements:
         if isinstance(statement, Tag):
-            if statement.label in labels:
+            if statement.label not in labels:
+                labels[statement.label] = statement.line
+                if statement.caption and statement.label in jumped:
+                    add(
+                        statement.line,
+                        "info",
+                        "tag-trailing-text",
+                        f"jumps to {statement.label} land here: phones take the line's first "
+                        f"word as the tag and ignore {statement.caption!r} after it",
+                    )
+            # Headings such as '# Language download and selection' are tags too; a
+            # second one matters only when jumps name it and it looks like a target.
+            elif statement.label in jumped and not statement.caption:
                 add(
                     statement.line,
                     "warning",
@@ -74,8 +104,6 @@ def lint(doc: SettingsFile) -> list[Finding]:
                     f"tag {statement.label} is already defined on line "
                     f"{labels[statement.label]}; jumps go to the first one",
                 )
-            else:
-                labels[statement.label] = statement.line
     _check_flow(statements, labels, add)
     for statement in statements:
         _check_statement(doc, statement, add)
@@ -137,7 +165,12 @@ def _report_unreachable(statements: list[Statement], reachable: set[int], add: _
         if dead and start is None:
             start = index
         elif not dead and start is not None:
-            first, last = statements[start].line, statements[index - 1].line
+            # Tags do nothing by themselves: a run of headings nobody reads loses nothing.
+            acting = [s for s in statements[start:index] if not isinstance(s, Tag)]
+            start = None
+            if not acting:
+                continue
+            first, last = acting[0].line, acting[-1].line
             where = f"line {first}" if first == last else f"lines {first}-{last}"
             add(
                 first,
@@ -145,7 +178,6 @@ def _report_unreachable(statements: list[Statement], reachable: set[int], add: _
                 "unreachable",
                 f"no path through the file reaches {where}; phones never read it",
             )
-            start = None
 
 
 def _report_loops(
@@ -214,6 +246,7 @@ def _check_statement(doc: SettingsFile, statement: Statement, add: _Add) -> None
         for word in (statement.operator, statement.goto_keyword):
             if word != word.upper():
                 add(line, "info", "lowercase-keyword", f"'{word}' is written in lower case")
+        _check_seq_case(statement, add)
         if any(c in _CURLY for c in statement.operand):
             add(
                 line,
@@ -225,6 +258,25 @@ def _check_statement(doc: SettingsFile, statement: Statement, add: _Add) -> None
         _check_value(doc, statement, add)
     if isinstance(statement, GetStatement) and any(c in _CURLY for c in statement.filename):
         add(line, "error", "typographic-quotes", "curly quotes in the file name")
+
+
+def _check_seq_case(statement: IfStatement, add: _Add) -> None:
+    # The guides disagree on case: the outcome differs per family only for an operand
+    # that equals a known value when case is ignored, and not otherwise.
+    known = _KNOWN.get(statement.variable.upper())
+    if known is None or statement.operator.upper() != "SEQ":
+        return
+    match = known.get(statement.operand.casefold())
+    if match is None or match == statement.operand:
+        return
+    add(
+        statement.line,
+        "warning",
+        "seq-case",
+        f"{statement.operand!r} matches {match} only where SEQ ignores case: "
+        f"{', '.join(_IGNORING)} phones take this jump, {', '.join(_EXACT)} phones never do; "
+        f"write {match}",
+    )
 
 
 def _check_value(doc: SettingsFile, statement: Assignment, add: _Add) -> None:
@@ -246,6 +298,21 @@ def _check_value(doc: SettingsFile, statement: Assignment, add: _Add) -> None:
             "typographic-quotes",
             f'curly quotes in the value of {name}; phones only take straight quotes (")',
         )
+    if (
+        statement.has_value
+        and not statement.quoted
+        and statement.trailing.strip(" \t")
+        and not statement.trailing.lstrip(" \t").startswith("#")
+        and not any(c in _CURLY for c in written)
+    ):
+        meant = (value + statement.trailing).rstrip(" \t")
+        add(
+            line,
+            "warning",
+            "unquoted-blank",
+            f"phones read {name} as {value!r} and ignore the rest of the line; a value "
+            f'with blanks must be quoted: {statement.keyword.upper()} {statement.name} "{meant}"',
+        )
     if statement.unterminated:
         add(
             line,
@@ -255,6 +322,16 @@ def _check_value(doc: SettingsFile, statement: Assignment, add: _Add) -> None:
         )
     elif not statement.quoted and '"' in value:
         add(line, "error", "unbalanced-quote", f"a quote in the middle of the value of {name}")
+    elif statement.quoted and _MORE_ITEMS.fullmatch(statement.trailing):
+        items = [value, *re.findall(r'"([^"]*)"', statement.trailing)]
+        add(
+            line,
+            "warning",
+            "quoted-list",
+            f"{name} is written as quoted items, as IP Office writes some lists; the guides "
+            f"quote a value whole, and a phone that follows them reads only {value!r}: "
+            f'write {statement.keyword.upper()} {statement.name} "{",".join(items)}"',
+        )
     elif statement.quoted and '"' in statement.trailing:
         add(line, "error", "unbalanced-quote", f"a stray quote after the value of {name}")
     if name == "TRUSTCERTS" and value:

@@ -117,15 +117,22 @@ class GetStatement(Statement):
 
 @attrs.frozen(slots=False)
 class Tag(Statement):
-    """``# TAG``: a label that ``GOTO`` jumps to.  ``trailing`` holds trailing blanks.
+    """``# TAG``: a label that ``GOTO`` jumps to.
+
+    The tag is the first word after ``# ``; phones jump to a line that *begins* with
+    ``# TAG``, so ``# Language download and selection`` is the tag ``Language``.
+    ``trailing`` is everything after the name as written (blanks and text) and
+    ``caption`` that text without the surrounding blanks (``""`` for most tags).
 
     >>> from ipo46xx import parse
-    >>> parse("# SIPSETTINGS  ").statements()[0].label
-    'SIPSETTINGS'
+    >>> tag = parse("# SETTINGS3631     ##").statements()[0]
+    >>> (tag.label, tag.caption)
+    ('SETTINGS3631', '##')
     """
 
     label: str
     trailing: str
+    caption: str = ""
 
 
 @attrs.frozen(slots=False)

@@ -33,6 +33,7 @@ CONTRACT_COMMANDS = (
     "rollback",
     "status",
     "verify",
+    "cert",
     "demo",
 )
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"

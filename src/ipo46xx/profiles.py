@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from .document import SettingsFile
-from .evaluation import MODEL_FAMILIES, Loader, Phone, Setting, evaluate
+from .evaluation import Loader, Phone, Setting, evaluate
+from .phonemodels import MODELS
 
 __all__ = ["phone_profiles", "profile_name", "setting_per_profile", "settings_per_profile"]
 
 
 def phone_profiles() -> list[Phone]:
-    """One phone per model and signalling the evaluator knows, group 0.
+    """One phone per row of the model table (model and signalling), group 0.
 
     >>> [profile_name(p) for p in phone_profiles()][:2]
     ['1603 H323', '1608 H323']
     """
-    return [
-        Phone(model, sig=sig)
-        for _family, models, sigs in MODEL_FAMILIES
-        for model in models
-        for sig in sigs
-    ]
+    return [Phone.for_model(row) for row in MODELS]
 
 
 def profile_name(phone: Phone) -> str:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import shlex
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from ..document import SettingsFile
@@ -55,7 +56,7 @@ def add_json(parser: argparse.ArgumentParser) -> None:
 
 
 def add_tls(parser: argparse.ArgumentParser) -> None:
-    """``--insecure`` or ``--ca-file PEM``: how to check an IP Office's HTTPS certificate."""
+    """How to check an IP Office's HTTPS certificate, and how long a download may take."""
     tls = parser.add_mutually_exclusive_group()
     tls.add_argument(
         "--insecure",
@@ -63,6 +64,42 @@ def add_tls(parser: argparse.ArgumentParser) -> None:
         help="do not check the IP Office's HTTPS certificate (it may have expired)",
     )
     tls.add_argument("--ca-file", metavar="PEM", help="check HTTPS against this saved root CA")
+    tls.add_argument(
+        "--pin",
+        metavar="SHA256",
+        help="accept HTTPS only from the certificate with this fingerprint (`ipo46xx cert`)",
+    )
+    parser.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=15.0,
+        help="the most one download may take, in all (default 15)",
+    )
+
+
+def tls_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The download keywords (``verify``, ``cafile``, ``pin``, ``timeout``) of the options."""
+    return {
+        "verify": not getattr(args, "insecure", False),
+        "cafile": getattr(args, "ca_file", None),
+        "pin": getattr(args, "pin", None),
+        "timeout": getattr(args, "timeout", 15.0),
+    }
+
+
+def tls_flags(args: argparse.Namespace) -> str:
+    """The TLS options as they were given, for commands printed to be copied."""
+    flags = ""
+    if getattr(args, "insecure", False):
+        flags += " --insecure"
+    if getattr(args, "ca_file", None):
+        flags += f" --ca-file {shlex.quote(args.ca_file)}"
+    if getattr(args, "pin", None):
+        flags += f" --pin {args.pin}"
+    if getattr(args, "timeout", 15.0) != 15.0:
+        flags += f" --timeout {args.timeout:g}"
+    return flags
 
 
 def add_file_argument(parser: argparse.ArgumentParser) -> None:
@@ -119,7 +156,7 @@ def read_input(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
         from ..download import fetch  # noqa: PLC0415
 
         warn_insecure(args)
-        data = fetch(source, verify=not args.insecure, cafile=args.ca_file)
+        data = fetch(source, **tls_options(args))
         return data, source.rsplit("/", 1)[-1] or source
     else:
         data, name = read_file(source), pathlib.Path(source).name

@@ -22,6 +22,7 @@ from .common import (
     parse_mapping,
     parse_pairs,
     print_json,
+    tls_options,
 )
 
 if TYPE_CHECKING:
@@ -266,8 +267,7 @@ def _loader(args: argparse.Namespace) -> Callable[[str], bytes | None]:
             try:
                 return fetch(
                     args.file.rsplit("/", 1)[0] + "/" + name,
-                    verify=not args.insecure,
-                    cafile=args.ca_file,
+                    **tls_options(args),
                 )
             except Ipo46xxError:
                 return None

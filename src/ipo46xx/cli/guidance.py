@@ -14,8 +14,9 @@ def state_flag(stager: Stager) -> str:
     return f" --state-dir {stager.state_dir}"
 
 
-def next_steps(state: str, stager: Stager) -> list[str]:
-    """The operator's next steps after a run reached ``state``.
+def next_steps(state: str, stager: Stager, tls: str = "") -> list[str]:
+    """The operator's next steps after a run reached ``state``; ``tls`` holds the TLS
+    options the run used, so that the commands can be copied as they are.
 
     >>> from ipo46xx.storage import MemoryStorage
     >>> from ipo46xx.staging import Stager
@@ -25,7 +26,7 @@ def next_steps(state: str, stager: Stager) -> list[str]:
     """  # noqa: E501
     target = stager.storage.url
     flag = state_flag(stager)
-    where = f"--ipo {stager.ipo_url} --target {target}{flag}"
+    where = f"--ipo {stager.ipo_url} --target {target}{flag}{tls}"
     if state == "staged":
         return [
             "Step 6: restart the phones. Each downloads the edited 46xxsettings.txt and drops "

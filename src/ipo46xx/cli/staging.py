@@ -18,12 +18,15 @@ from .common import (
     out,
     parse_mapping,
     print_json,
+    tls_flags,
+    tls_options,
     warn_insecure,
 )
 
 if TYPE_CHECKING:
     from ..staging import Outcome, Stager
     from ..storage import Storage
+    from ..trust import TrustReport
 
 EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --help order
     "stage": [
@@ -70,8 +73,8 @@ def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
         getattr(args, "ipo", None),
         storage,
         args.state_dir,
-        verify=not getattr(args, "insecure", False),
-        cafile=getattr(args, "ca_file", None),
+        tls_ports=getattr(args, "tls_port", None) or (),
+        **tls_options(args),
     )
 
 
@@ -89,7 +92,29 @@ def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = No
     return bool(plan.steps)
 
 
-def _print_outcome(outcome: Outcome, stager: Stager) -> None:
+def _print_certificates(stager: Stager) -> None:
+    """Stage shows the certificate situation first, and goes on whatever it finds."""
+    from ..errors import Ipo46xxError  # noqa: PLC0415
+    from .cert import print_report  # noqa: PLC0415
+
+    try:
+        report = stager.certificates()
+    except Ipo46xxError as exc:
+        out(f"certificate: cannot be read ({exc})")
+        return
+    out("certificate now presented by the IP Office:")
+    print_report(report, "  ")
+
+
+def _print_trust(trust: TrustReport | None) -> None:
+    if trust is None:
+        return
+    out(f"trust: {trust.summary()}")
+    for profile in trust.failing + trust.unknown:
+        out(f"  {profile.profile}: {profile.reason}")
+
+
+def _print_outcome(outcome: Outcome, stager: Stager, args: argparse.Namespace) -> None:
     from .guidance import next_steps  # noqa: PLC0415
 
     if outcome.diff and outcome.action == "restore":
@@ -98,8 +123,13 @@ def _print_outcome(outcome: Outcome, stager: Stager) -> None:
         out("done:")
         for step in outcome.done:
             out(f"  - {step}")
+    for warning in outcome.warnings:
+        out(f"warning: {warning}")
+    _print_trust(outcome.trust)
+    for problem in outcome.problems:
+        out(f"PROBLEM: {problem}")
     out(f"state: {outcome.state}")
-    steps = next_steps(outcome.state, stager)
+    steps = next_steps(outcome.state, stager, tls_flags(args))
     if steps:
         out("next:")
         for step in steps:
@@ -112,6 +142,8 @@ def _changing(action: str) -> Handler:
         try:
             stager = _stager(args, storage)
             mapping = parse_mapping(getattr(args, "replace", None)) or None
+            if action == "stage":
+                _print_certificates(stager)
             changes = _print_plan(stager, action, mapping)
             if args.dry_run:
                 out("dry run: nothing was changed")
@@ -124,8 +156,8 @@ def _changing(action: str) -> Handler:
                 outcome = stager.restore(mapping)
             else:
                 outcome = stager.rollback()
-            _print_outcome(outcome, stager)
-            return EXIT_OK
+            _print_outcome(outcome, stager, args)
+            return EXIT_OK if outcome.ok else EXIT_FOUND
         finally:
             storage.close()
 
@@ -147,7 +179,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     def question(stager: Stager) -> tuple[Any, list[str]]:
         status = stager.status()
         if status.recorded:
-            return status, next_steps(status.state, stager)
+            return status, next_steps(status.state, stager, tls_flags(args))
         return status, [
             f"nothing recorded for this target yet; start with stage (journal: {stager.state_dir})"
         ]
@@ -188,13 +220,41 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 "state": result.state,
                 "message": result.message,
                 "served_sha256": result.served_sha256,
+                "trust": trust_json(result.trust),
             }
         )
     else:
         out(("ok: " if result.ok else "PROBLEM: ") + result.message)
         if result.diff:
             out(result.diff.rstrip("\n"))
+        _print_trust(result.trust)
     return EXIT_OK if result.ok else EXIT_FOUND
+
+
+def trust_json(trust: TrustReport | None) -> dict[str, Any] | None:
+    """The phones' view, per profile: the names, trusted or not, and why."""
+    from .cert import endpoint_json  # noqa: PLC0415
+
+    if trust is None:
+        return None
+    return {
+        "ok": trust.ok,
+        "summary": trust.summary(),
+        "profiles": [
+            {
+                "profile": p.profile,
+                "names": p.names,
+                "source": p.source,
+                "trusted": p.trusted,
+                "reason": p.reason,
+                "root_cas": [
+                    {"name": c.name, "signs": c.signs, "reason": c.reason} for c in p.root_cas
+                ],
+            }
+            for p in trust.profiles
+        ],
+        "endpoints": [endpoint_json(e) for e in trust.endpoints],
+    }
 
 
 def _add_target(parser: argparse.ArgumentParser, ipo: str) -> None:
@@ -221,6 +281,15 @@ def _add_target(parser: argparse.ArgumentParser, ipo: str) -> None:
     parser.add_argument("--smb-user", metavar="USER", help="SMB user (or user@ in the URL)")
     parser.add_argument("--encrypt", action="store_true", help="require SMB 3 encryption")
     add_tls(parser)
+    if ipo != "none":
+        parser.add_argument(
+            "--tls-port",
+            metavar="N",
+            type=int,
+            action="append",
+            help="where phones meet the IP Office's certificate (repeatable; default: 443 and "
+            "every TLSPORT of its settings file)",
+        )
 
 
 def register(command: Command) -> None:
@@ -234,7 +303,7 @@ def register(command: Command) -> None:
         (
             "restore",
             "Step 8: the administrator's file back, with the new root CA name.",
-            "required",
+            "optional",
         ),
         ("rollback", "Put the target back exactly as it was before stage.", "optional"),
     ):

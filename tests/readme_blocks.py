@@ -63,7 +63,12 @@ class Site:
         self.ipo = IpOfficeEmulator(LocalStorage(self.card)).start()
 
     def env(self) -> dict[str, str]:
-        return {"IPO": self.ipo.url, "CARD": str(self.card), "STATE": str(self.state)}
+        return {
+            "IPO": self.ipo.url,
+            "TLSPORT": str(self.ipo.tls_port),
+            "CARD": str(self.card),
+            "STATE": str(self.state),
+        }
 
     def normalise(self, output: str) -> str:
         for value, name in (

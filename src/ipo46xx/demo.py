@@ -11,6 +11,7 @@ import pathlib
 import tempfile
 from collections.abc import Callable
 
+from .certificates import check_certificates
 from .document import parse
 from .download import fetch
 from .emulator import IpOfficeEmulator
@@ -31,6 +32,24 @@ def _phones_read(url: str, say: Say) -> None:
         value = evaluate(doc, phone).get("TRUSTCERTS")
         shown = "(not set)" if value is None else f'"{value}"'
         say(f"    a {phone.model4} in {phone.sig} reads TRUSTCERTS {shown}")
+
+
+def _certificate(ipo: IpOfficeEmulator, say: Say) -> None:
+    report = check_certificates(ipo.url, ports=[ipo.tls_port])
+    for endpoint in report.answered:
+        cert = endpoint.certificate
+        assert cert is not None
+        facts = ", ".join(endpoint.problems) or "no problem"
+        days = endpoint.days_left or 0
+        left = f"expired {-days} days ago" if days < 0 else f"{days} days left"
+        say(
+            f"  ipo46xx cert: valid {cert.not_before:%Y-%m-%d %H:%M} to "
+            f"{cert.not_after:%Y-%m-%d %H:%M} UTC, {left}: {facts}"
+        )
+        if cert.clock_never_set:
+            say(
+                "    (clock-never-set: dated 1 January 00:00, made by an IP Office without a clock)"
+            )
 
 
 def _section(say: Say, title: str) -> None:
@@ -73,6 +92,7 @@ def run_demo(say: Say) -> int:
             say("  The administrator has put an explicit 46xxsettings.txt on the card.")
             say("  Phones read:")
             _phones_read(ipo.settings_url, say)
+            _certificate(ipo, say)
 
             _section(say, "Steps 1-5: stage (download, blank TRUSTCERTS, park, write)")
             plan = stager.plan("stage")
@@ -87,6 +107,7 @@ def run_demo(say: Say) -> int:
 
             _section(say, "Step 7: regenerate the certificate (Manager)")
             old = ipo.root_ca
+            say("  (with the clock set: SNTP first, or the new certificate is dated 2011 too)")
             new = ipo.regenerate_certificate()
             say(f"  root CA {old} -> {new}")
 
@@ -98,7 +119,17 @@ def run_demo(say: Say) -> int:
 
             _section(say, "Step 9: the phones restart again")
             _phones_read(ipo.settings_url, say)
-            ok = check_ok and new.encode() in card.read("46xxsettings.txt")
+            _certificate(ipo, say)
+            trust = stager.verify().trust
+            trusted = trust is not None and any(
+                p.profile == "9611 H323" and p.trusted for p in trust.profiles
+            )
+            say(
+                "  a 9611 H323 will trust the regenerated certificate: "
+                + ("yes" if trusted else "NO")
+                + (f" ({trust.summary()})" if trust is not None else "")
+            )
+            ok = check_ok and trusted and new.encode() in card.read("46xxsettings.txt")
             say("")
             say(
                 "Done: phones that trusted the old root CA now trust the new one, and the "

@@ -314,3 +314,18 @@ def test_emulator_serves_the_fixture_and_is_case_sensitive(tmp_path: pathlib.Pat
         assert new.encode() in fetch(site.ipo.settings_url)
     finally:
         site.close()
+
+
+def test_the_plan_says_a_staged_auto_generated_file_replaces_the_tailoring(
+    tmp_path: pathlib.Path,
+) -> None:
+    generated = make_site("memory", False, tmp_path / "generated")
+    explicit = make_site("memory", True, tmp_path / "explicit")
+    try:
+        [note] = [n for n in generated.stager().plan("stage").notes if "tailoring" in n]
+        assert "IP Office 11.0.4.7.0 build 6 at 192.168.42.1" in note
+        assert "46xxspecials.txt" in note
+        assert not [n for n in explicit.stager().plan("stage").notes if "tailoring" in n]
+    finally:
+        generated.close()
+        explicit.close()

@@ -216,6 +216,8 @@ def download(
             content_type = response.headers.get("Content-Type", "")
             body = _read_body(url, response)
     except FetchError:
+        if deadline.expired:  # the shut socket reads as a body cut short
+            raise _late(url, timeout) from None
         raise
     except (OSError, http.client.HTTPException) as exc:
         if deadline.expired:

@@ -142,6 +142,30 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 
     try:
         cert.verify_directly_issued_by(issuer)
+    except (InvalidSignature, UnsupportedAlgorithm, TypeError):
+        return False
+    except ValueError:
+        # cryptography refuses SHA-1 signatures here ("Unsupported signature algorithm"),
+        # and old IP Offices sign with SHA-1: check the signature with the key itself.
+        return cert.issuer == issuer.subject and _legacy_signed_by(cert, issuer)
+    return True
+
+
+def _legacy_signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: PLC0415
+
+    try:
+        algorithm = cert.signature_hash_algorithm
+        key = issuer.public_key()
+        if algorithm is None:
+            return False
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
+        else:
+            return False
     except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
         return False
     return True

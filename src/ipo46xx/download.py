@@ -216,6 +216,8 @@ def download(
             content_type = response.headers.get("Content-Type", "")
             body = _read_body(url, response)
     except FetchError:
+        if deadline.expired:  # the shut socket reads as a body cut short
+            raise _late(url, timeout) from None
         raise
     except (OSError, http.client.HTTPException) as exc:
         if deadline.expired:
@@ -306,6 +308,9 @@ def _read_body(url: str, response: http.client.HTTPResponse) -> bytes:
 
 
 def _http_error(url: str, code: int, reason: object) -> FetchError:
+    name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
+    if code == 404 and name != SETTINGS_NAME and not name.lower().endswith(".txt"):
+        return FetchError(f"{url}: not found (HTTP 404); the IP Office does not serve {name}")
     if code == 404:
         return FetchError(
             f"{url}: not found (HTTP 404). The path is case-sensitive: it must be "

@@ -215,6 +215,11 @@ class Stager:
             "give it (--ipo ADDRESS)"
         )
 
+    def _refuse_other_ipo(self) -> None:
+        """Refuse a given ``--ipo`` that differs from the recorded one, before any change."""
+        if self._ipo:
+            self.ipo_url  # noqa: B018  (raises InputError naming both)
+
     # -- public operations ------------------------------------------------------------
 
     def plan(self, action: str | None = None, mapping: Mapping[str, str] | None = None) -> Plan:
@@ -260,6 +265,7 @@ class Stager:
         new root CA name (worked out from the IP Office, or ``mapping``)."""
         with state_lock(self.state_dir, self.storage.url):
             journal = self._require(Journal.load(self.state_dir), "restore")
+            self._refuse_other_ipo()
             if journal.state == RESTORED:
                 self._run(journal, decide_restore)
                 return self._outcome("restore", journal, ["already restored; nothing to do"], "")
@@ -301,6 +307,7 @@ class Stager:
         """Put the target back exactly as it was before ``stage``, from any state."""
         with state_lock(self.state_dir, self.storage.url):
             journal = self._require(Journal.load(self.state_dir), "rollback")
+            self._refuse_other_ipo()
             if journal.state == NEW:
                 raise StateError(f"nothing was changed on {self.storage.url}; nothing to roll back")
             journal.state = ROLLING_BACK
@@ -575,6 +582,7 @@ class Stager:
         journal.save()
 
     def _plan_restore(self, journal: Journal, mapping: Mapping[str, str] | None) -> Plan:
+        self._refuse_other_ipo()
         if journal.state not in (STAGED, RESTORING, RESTORED):
             raise StateError(self._wrong_state(journal.state, "restore"))
         expect = Expect.of(journal)
@@ -600,6 +608,7 @@ class Stager:
     # -- rollback ---------------------------------------------------------------------
 
     def _plan_rollback(self, journal: Journal) -> Plan:
+        self._refuse_other_ipo()
         steps = self._simulate(Expect.of(journal), decide_rollback)
         notes = [] if steps else ["nothing to do: the target is as it was before stage"]
         return Plan("rollback", steps, "", notes)

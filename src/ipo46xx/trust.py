@@ -134,7 +134,10 @@ def check_trust(
             )
             profiles.append(ProfileTrust(profile, names, source, None, reason, []))
             continue
-        cas = [verdicts.setdefault(n, _judge(n, identities, fetch_file, now)) for n in own]
+        for name in own:  # each file once, however many profiles name it
+            if name not in verdicts:
+                verdicts[name] = _judge(name, identities, fetch_file, now)
+        cas = [verdicts[n] for n in own]
         trusted: bool | None
         if not identities:
             trusted, reason = None, "no TLS endpoint of the IP Office answered; nothing to check"

@@ -344,14 +344,15 @@ def test_pin_over_https_the_whole_flow(site: Site, capsys: pytest.CaptureFixture
     code, out, err = run(capsys, site.args("stage", "--pin", upper, ipo=site.ipo.https_url))
     assert code == 0, (out, err)
     assert "--pin" in out  # the next steps carry the pin
+    staged = site.snapshot()
     site.ipo.regenerate_certificate()
     new_pin = sha256_of(site.ipo)
     # The old pin is refused now, naming both fingerprints...
     code, out, err = run(capsys, site.args("restore", "--pin", pin))
     assert code == 2, (out, err)
     assert pin in err and new_pin in err
-    # (The refusal comes after the staged file was removed: the run is "restoring", and
-    # restore again finishes it.)
+    # ...the staged file is back on the card, so phones never meet the generated file...
+    assert site.snapshot() == staged and "put back" in err
     # ...and the new one accepted.
     code, out, err = run(capsys, site.args("restore", "--pin", new_pin))
     assert code == 0, (out, err)

@@ -24,6 +24,8 @@ from .errors import InputError
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from .document import SettingsFile
+
 __all__ = [
     "BLOCKING",
     "DEFAULT_DAYS",
@@ -44,6 +46,8 @@ BLOCKING = ("expired", "expires-soon", "not-yet-valid")
 """Problems that fail a check; ``clock-never-set`` is a warning that explains them."""
 
 HTTPS_PORT = 443
+DEFAULT_TLS_PORT = 411
+"""The ``TLSPORT`` of a 96x1 phone whose settings name none (96x1 administration guide)."""
 
 
 @attrs.frozen
@@ -385,8 +389,20 @@ def served_tls_ports(
     """Every ``TLSPORT`` that the file the IP Office serves gives any phone profile."""
     from .document import parse  # noqa: PLC0415
     from .download import fetch, settings_url  # noqa: PLC0415
-    from .profiles import setting_per_profile  # noqa: PLC0415
-
     url = settings_url(ipo)
     doc = parse(fetch(url, verify=verify, cafile=cafile, pin=pin, timeout=timeout))
-    return tls_ports(setting_per_profile(doc, "TLSPORT").values())
+    return phone_tls_ports(doc)
+
+
+def phone_tls_ports(doc: SettingsFile) -> list[int]:
+    """The ``TLSPORT`` each phone profile gets from ``doc``; 411, the phones' default, for a
+    profile the file gives none.
+
+    >>> from ipo46xx import parse
+    >>> phone_tls_ports(parse(b"IF $SIG SEQ 2 GOTO SIP\\nSET TLSPORT 443\\n# SIP\\n"))
+    [443, 411]
+    """
+    from .profiles import setting_per_profile  # noqa: PLC0415
+
+    values = setting_per_profile(doc, "TLSPORT").values()
+    return tls_ports(str(DEFAULT_TLS_PORT) if v is None else v for v in values)

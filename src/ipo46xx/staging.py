@@ -138,7 +138,14 @@ class Verification:
 
 
 class _PutBack(Exception):  # noqa: N818  (control flow inside restore)
-    """The regenerated file is not usable: put the staged file back and stop."""
+    """The regenerated file is not usable: put the staged file back and stop.
+
+    ``kind`` is the error the operator gets: a state problem, or what the download raised.
+    """
+
+    def __init__(self, message: str, kind: type[Ipo46xxError] = StateError) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class Stager:
@@ -286,7 +293,7 @@ class Stager:
                 done = self._run(journal, decide_restore)
             except _PutBack as problem:
                 self._put_back(journal)
-                raise StateError(str(problem)) from None
+                raise problem.kind(str(problem)) from None
             self._sweep(journal)
             journal.state = RESTORED
             journal.save()
@@ -523,7 +530,13 @@ class Stager:
 
     def _prepare_restore(self, journal: Journal) -> None:
         """Fetch what the IP Office generates now and work out the restored file."""
-        regenerated = self._fetch()
+        try:
+            regenerated = self._fetch()
+        except Ipo46xxError as exc:
+            # Phones must not be left on the generated file while the operator fixes this.
+            raise _PutBack(
+                f"{exc}. The staged file was put back; run restore again", type(exc)
+            ) from None
         if digest_of(regenerated) == journal.digest("staged"):
             raise _PutBack(
                 f"the IP Office still serves the staged file after it was removed from "
@@ -734,8 +747,7 @@ class Stager:
     ) -> list[int]:
         """Where phones meet the identity certificate: the ports given, or 443, the port
         of an https:// address, the ports recorded, and every TLSPORT of ``docs``."""
-        from .certificates import HTTPS_PORT, host_of, tls_ports  # noqa: PLC0415
-        from .profiles import setting_per_profile  # noqa: PLC0415
+        from .certificates import HTTPS_PORT, host_of, phone_tls_ports  # noqa: PLC0415
 
         if self._tls_ports:
             return list(self._tls_ports)
@@ -743,7 +755,7 @@ class Stager:
         ports = [HTTPS_PORT] + ([url_port] if url_port else [])
         ports += list(journal.data.get("tls_ports") or []) if journal else []
         for doc in docs:
-            ports += tls_ports(setting_per_profile(doc, "TLSPORT").values())
+            ports += phone_tls_ports(doc)
         return list(dict.fromkeys(ports))
 
     def _endpoints(self, journal: Journal) -> list[Endpoint]:

@@ -92,7 +92,7 @@ def test_1_restore_with_another_ip_office_is_refused(
     stage(site, capsys)
     site.ipo.regenerate_certificate()
     staged = site.snapshot()
-    for command in ("restore", "verify", "status", "rollback"):
+    for command in ("restore", "verify", "status", "rollback", "stage"):
         code, out, err = run(capsys, site.args(command, ipo=other.ipo.url))
         assert code == 2, (command, out, err)
         assert site.ipo.settings_url in err and other.ipo.settings_url in err, err

@@ -252,6 +252,8 @@ class Stager:
         """Steps 1-5: download, blank TRUSTCERTS, park the explicit file, write, check."""
         with state_lock(self.state_dir, self.storage.url):
             journal = Journal.load(self.state_dir)
+            if journal is not None and journal.state in (STAGING, STAGED):
+                self._refuse_other_ipo()  # the run in progress belongs to its IP Office
             if journal is not None and journal.state == STAGED:
                 self._run(journal, decide_stage)  # raises if the target changed
                 done = ["already staged; nothing to do"]

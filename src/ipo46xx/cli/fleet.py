@@ -254,7 +254,7 @@ def _print_table(action: str, results: Sequence[SiteResult], *, dry_run: bool) -
         header = ["site", "days left", "expires", "result", "detail"]
     else:
         rows = [[r.name, r.state, _result_word(r), r.message] for r in results]
-        header = ["site", "state", "result", "reason" if not dry_run else "plan"]
+        header = ["site", "state", "result", "plan" if dry_run else "detail"]
     _table(header, rows)
     counts = summarise(results)
     line = (
@@ -277,7 +277,7 @@ def _print_abandoned(action: str, sites: Sequence[Site], progress: _Progress) ->
             rows.append([site.name, "?", "abandoned", "stopped mid-run; `fleet status` tells"])
         else:
             rows.append([site.name, "", "not run", ""])
-    _table(["site", "state", "result", "reason"], rows)
+    _table(["site", "state", "result", "detail"], rows)
     out(
         f"fleet {action} abandoned by a second Ctrl-C; the journals record where each site "
         "stopped: run the same command again to finish, or `fleet status` to see"

@@ -68,7 +68,8 @@ class FleetSite:
 
 
 class Fleet:
-    """``count`` sites; every ``smb_every``-th on the real smbd, the others local."""
+    """``count`` sites; every ``smb_every``-th (the 2nd, 4th, ... by default) on the real
+    smbd, the others local."""
 
     def __init__(
         self,
@@ -85,7 +86,7 @@ class Fleet:
         self.sites: list[FleetSite] = []
         for number in range(count):
             name = f"site-{number:02d}"
-            on_smb = samba is not None and number % smb_every == 1
+            on_smb = samba is not None and number % smb_every == smb_every - 1
             if on_smb:
                 assert samba is not None
                 sub = f"{root.name}/{name}/system/primary"

@@ -339,7 +339,7 @@ def single_json(result: SiteResult) -> dict[str, Any]:
     if result.action == "verify":
         return verify_json(value)
     if result.action == "cert":
-        from .cert import report_json  # type: ignore[import-not-found]  # noqa: PLC0415
+        from .cert import report_json  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415
 
         return dict(report_json(value))
     if hasattr(value, "steps"):  # a Plan: the dry run

@@ -423,3 +423,57 @@ def test_many_concurrent_smb_storages_on_one_server_all_connect(samba: Samba) ->
     with ThreadPoolExecutor(16) as pool:
         problems = [p for p in pool.map(connect, range(300)) if p is not None]
     assert problems == []
+
+
+def test_fleet_cert_sorts_the_soonest_expiry_first_and_fails_the_bad_ones(
+    tmp_path: pathlib.Path,
+) -> None:
+    import datetime as dt  # noqa: PLC0415
+
+    from ipo46xx.emulator import IpOfficeEmulator, make_identity_certificate  # noqa: PLC0415
+    from ipo46xx.storage import MemoryStorage  # noqa: PLC0415
+
+    now = dt.datetime.now(dt.timezone.utc)
+    certificates = {
+        "healthy": make_identity_certificate(),
+        "advisory": None,  # the emulator's default: made without a clock, long expired
+        "soon": make_identity_certificate(
+            not_before=now - dt.timedelta(days=100), lifetime=dt.timedelta(days=130)
+        ),
+    }
+    ipos = {
+        name: IpOfficeEmulator(MemoryStorage(), certificate=cert).start()
+        for name, cert in certificates.items()
+    }
+    try:
+        rows = [
+            f'[[site]]\nname = "{name}"\nipo = "{ipo.url}"\ntarget = "/nowhere/{name}"\n'
+            f"tls_port = {ipo.tls_port}\n"
+            for name, ipo in ipos.items()
+        ]
+        rows.append(
+            f'[[site]]\nname = "gone"\nipo = "127.0.0.1:{closed_port()}"\n'
+            f'target = "/nowhere/gone"\ntls_port = {closed_port()}\n'
+        )
+        inventory = tmp_path / "sites.toml"
+        inventory.write_text("\n".join(rows))
+        common = ["--inventory", str(inventory), "--state-dir", str(tmp_path / "j")]
+        table = fleet_command("cert", *common)
+        assert table.returncode == 1, table.stderr
+        lines = table.stdout.splitlines()
+        assert lines[0].split()[:3] == ["site", "days", "left"]
+        assert [line.split()[0] for line in lines[1:5]] == ["advisory", "soon", "healthy", "gone"]
+        assert "expired" in lines[1] and "expires-soon" in lines[2]
+        assert int(lines[3].split()[1]) > 180 and lines[3].split()[3] == "ok"
+        assert lines[4].split()[1:3] == ["?", "?"]
+
+        report = json.loads(fleet_command("cert", *common, "--json").stdout)
+        sites = {s["name"]: s for s in report["sites"]}
+        assert [n for n, s in sites.items() if s["ok"]] == ["healthy"]
+        assert sites["soon"]["endpoints"][0]["days_left"] in (29, 30)
+        assert sites["advisory"]["problems"] and sites["gone"]["exit"] == 1
+        assert report["summary"] == {"total": 4, "ok": 1, "failed": 3, "not_run": 0}
+        assert not (tmp_path / "j").exists()  # cert reads no journal and writes none
+    finally:
+        for ipo in ipos.values():
+            ipo.stop()

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .download import DEFAULT_TIMEOUT
 from .errors import InputError, Ipo46xxError, JournalError, StateError
 from .inventory import Inventory, Site, default_fleet_state_dir
 
@@ -365,20 +366,15 @@ class _Runner:
     def _stager(self, site: Site, storage: Storage) -> Stager:
         from .staging import Stager  # noqa: PLC0415
 
-        extra: dict[str, Any] = {}
-        if site.timeout is not None:
-            extra["timeout"] = site.timeout
-        if site.pin is not None:
-            extra["pin"] = site.pin
-        if site.tls_ports:
-            extra["tls_ports"] = site.tls_ports
         return Stager(
             site.ipo,
             storage,
             self.root / site.name,
             verify=not site.insecure,
             cafile=site.ca_file,
-            **extra,
+            pin=site.pin,
+            timeout=site.timeout if site.timeout is not None else DEFAULT_TIMEOUT,
+            tls_ports=site.tls_ports,
         )
 
     def _act(self, stager: Stager) -> tuple[bool, str, str, Any]:
@@ -419,7 +415,7 @@ class _Runner:
             site.ipo,
             ports=site.tls_ports,
             days=self.days,
-            timeout=site.timeout if site.timeout is not None else 15.0,
+            timeout=site.timeout if site.timeout is not None else DEFAULT_TIMEOUT,
             verify=not site.insecure,
             cafile=site.ca_file,
             pin=site.pin,

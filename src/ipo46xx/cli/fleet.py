@@ -339,7 +339,7 @@ def single_json(result: SiteResult) -> dict[str, Any]:
     if result.action == "verify":
         return verify_json(value)
     if result.action == "cert":
-        from .cert import report_json  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415
+        from .cert import report_json  # noqa: PLC0415
 
         return dict(report_json(value))
     if hasattr(value, "steps"):  # a Plan: the dry run
@@ -373,9 +373,12 @@ def status_json(status: Any, result: SiteResult) -> dict[str, Any]:
 
 def verify_json(verification: Any) -> dict[str, Any]:
     """The single-site ``verify --json`` document."""
+    from .staging import trust_json  # noqa: PLC0415
+
     return {
         "ok": verification.ok,
         "state": verification.state,
         "message": verification.message,
         "served_sha256": verification.served_sha256,
+        "trust": trust_json(verification.trust),
     }

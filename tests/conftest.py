@@ -34,6 +34,7 @@ CONTRACT_COMMANDS = (
     "status",
     "verify",
     "cert",
+    "fleet",
     "demo",
 )
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"

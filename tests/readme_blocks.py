@@ -4,7 +4,10 @@ A block is a ``console`` code block of ``$ command`` lines, each followed by its
 (standard output and error together).  ``<!-- runnable: site -->`` blocks run against
 one IP Office emulator and SD card folder shared by the whole README, reachable as
 ``$IPO``, ``$CARD`` and ``$STATE``; ``regenerate=NAME`` regenerates the emulator's
-certificate first.  ``<!-- runs -->`` blocks must only succeed (their output varies).
+certificate first.  ``<!-- runnable: fleet -->`` blocks run against two sites (``hq`` with
+an explicit file, ``branch-1`` without), listed in ``$FLEET/sites.toml`` and
+``$FLEET/sites.csv``, with the journals under ``$FLEET/state``.  ``<!-- runs -->`` blocks
+must only succeed (their output varies).
 """
 
 from __future__ import annotations
@@ -80,7 +83,40 @@ class Site:
         return output
 
 
-def run(block: Block, site: Site | None) -> Iterator[tuple[str, str, str, int]]:
+class FleetSites:
+    """The two sites the fleet blocks share, and their inventories."""
+
+    def __init__(self, root: pathlib.Path, admin: bytes) -> None:
+        self.root = root
+        self.ipos = []
+        rows = []
+        for name, explicit in (("hq", True), ("branch-1", False)):
+            card = root / name / "system" / "primary"
+            card.mkdir(parents=True)
+            if explicit:
+                (card / "46xxsettings.txt").write_bytes(admin)
+            ipo = IpOfficeEmulator(LocalStorage(card)).start()
+            self.ipos.append(ipo)
+            rows.append((name, ipo.url, str(card)))
+        (root / "sites.toml").write_text(
+            "".join(f'[[site]]\nname = "{n}"\nipo = "{i}"\ntarget = "{t}"\n\n' for n, i, t in rows)
+        )
+        (root / "sites.csv").write_text(
+            "name,ipo,target\n" + "".join(f"{n},{i},{t}\n" for n, i, t in rows)
+        )
+
+    def env(self) -> dict[str, str]:
+        return {"FLEET": str(self.root), "XDG_STATE_HOME": str(self.root / "state")}
+
+    def normalise(self, output: str) -> str:
+        return output.replace(str(self.root), "$FLEET")
+
+    def stop(self) -> None:
+        for ipo in self.ipos:
+            ipo.stop()
+
+
+def run(block: Block, site: Site | FleetSites | None) -> Iterator[tuple[str, str, str, int]]:
     """Run each command; yield (command, expected, actual, exit status)."""
     env = dict(os.environ)
     env.pop("IPO46XX_SMB_PASSWORD", None)
@@ -88,7 +124,7 @@ def run(block: Block, site: Site | None) -> Iterator[tuple[str, str, str, int]]:
     if site is not None:
         env.update(site.env())
         regenerate = re.search(r"regenerate=(\S+)", block.marker)
-        if regenerate:
+        if regenerate and isinstance(site, Site):
             site.ipo.regenerate_certificate(regenerate.group(1))
     for command, expected in block.commands:
         result = subprocess.run(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pathlib
 from collections.abc import Iterator
 
 import pytest
 
 from .conftest import CONTRACT_COMMANDS
-from .readme_blocks import Block, Site, blocks, run
+from .readme_blocks import README, Block, FleetSites, Site, blocks, run
 from .staging_site import ADMIN
 
 BLOCKS = blocks()
@@ -26,13 +27,38 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     shared.ipo.stop()
 
 
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FleetSites]:
+    shared = FleetSites(tmp_path_factory.mktemp("readme-fleet"), ADMIN)
+    yield shared
+    shared.stop()
+
+
 # The site blocks build on each other, so they run in README order in one test.
-def test_readme_examples(site: Site) -> None:
+def test_readme_examples(site: Site, fleet: FleetSites) -> None:
     for block in BLOCKS:
-        _check(block, site if "site" in block.marker else None)
+        if "fleet" in block.marker:
+            _check(block, fleet)
+        else:
+            _check(block, site if "site" in block.marker else None)
 
 
-def _check(block: Block, site: Site | None) -> None:
+def test_the_readme_inventory_examples_load(tmp_path: pathlib.Path) -> None:
+    from ipo46xx.inventory import load_inventory  # noqa: PLC0415
+
+    text = README.read_text()
+    section = text[text.index("## Many sites") :]
+    found = {}
+    for form in ("toml", "csv"):
+        start = section.index(f"```{form}\n") + len(form) + 4
+        path = tmp_path / f"sites.{form}"
+        path.write_text(section[start : section.index("```", start)])
+        found[form] = load_inventory(path).sites
+    assert [s.name for s in found["toml"]] == [s.name for s in found["csv"]]
+    assert len(found["toml"]) >= 2
+
+
+def _check(block: Block, site: Site | FleetSites | None) -> None:
     for command, expected, actual, status in run(block, site):
         where = f"README.md line {block.line}: $ {command}"
         assert status == 0, f"{where}\n{actual}"

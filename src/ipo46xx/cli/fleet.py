@@ -1,0 +1,384 @@
+"""``ipo46xx fleet ACTION --inventory FILE``: one action over many sites.
+
+Presentation only: the progress line on standard error, the final table, the JSON
+document, the question before changing targets, and Ctrl-C (the first stops new sites
+from starting, the second abandons the running ones).  The work is
+:func:`ipo46xx.fleet.run_fleet`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from .common import (
+    EXIT_INTERRUPTED,
+    Command,
+    UsageError,
+    add_json,
+    confirm,
+    err,
+    out,
+    print_json,
+)
+
+if TYPE_CHECKING:
+    from ..fleet import FleetProgress, SiteResult
+    from ..inventory import Inventory, Site
+
+ACTIONS = ("cert", "status", "stage", "verify", "restore", "rollback")  # = fleet.ACTIONS
+CHANGING = ("stage", "restore", "rollback")
+
+EXAMPLES: dict[str, list[str]] = {
+    "fleet": [
+        "ipo46xx fleet cert --inventory sites.toml",
+        "ipo46xx fleet stage --inventory sites.toml --dry-run",
+        "IPO46XX_SMB_PASSWORD=... ipo46xx fleet stage --inventory sites.csv --jobs 16 --yes",
+        "ipo46xx fleet status --inventory sites.csv --site hq --site branch-1 --json",
+    ],
+}
+
+SUMMARY = "Run cert, status, stage, verify, restore or rollback over the sites of an inventory."
+
+
+def register(command: Command) -> None:
+    """Add ``fleet`` to the parser."""
+    sub = command("fleet", cmd_fleet, SUMMARY)
+    sub.add_argument("action", metavar="ACTION", choices=ACTIONS, help=", ".join(ACTIONS))
+    sub.add_argument(
+        "--inventory",
+        metavar="FILE",
+        required=True,
+        help="the sites: a .toml ([[site]] tables) or .csv (a header row) file",
+    )
+    sub.add_argument("--jobs", metavar="N", type=int, default=8, help="sites at a time (default 8)")
+    sub.add_argument(
+        "--site",
+        metavar="NAME",
+        action="append",
+        help="only this site (repeatable; default: every site)",
+    )
+    sub.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="journal folders, one per site (default: ~/.local/state/ipo46xx/fleet/<inventory>)",
+    )
+    add_json(sub)
+    sub.add_argument("--yes", action="store_true", help="do not ask before changing targets")
+    sub.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="stage, restore, rollback: show each site's plan; change nothing",
+    )
+    sub.add_argument(
+        "--days",
+        metavar="N",
+        type=int,
+        default=180,
+        help="cert: warn this many days before expiry (default 180, as Manager does)",
+    )
+
+
+def cmd_fleet(args: argparse.Namespace) -> int:
+    from ..inventory import load_inventory  # noqa: PLC0415
+
+    action: str = args.action
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.dry_run and action not in CHANGING:
+        raise UsageError(f"--dry-run applies to {', '.join(CHANGING)}, not {action}")
+    inventory = load_inventory(args.inventory)
+    selected = inventory.select(args.site)
+    if action in CHANGING and not args.dry_run and not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"fleet {action} changes {len(selected)} target(s): confirm with --yes when "
+                "not run from a terminal"
+            )
+        plans = _run(args, inventory, dry_run=True)
+        if plans is None:
+            return EXIT_INTERRUPTED
+        _print_table(action, plans, dry_run=True)
+        confirm(args, f"{action} {sum(1 for r in plans if r.ok)} site(s)")
+    results = _run(args, inventory, dry_run=args.dry_run, selected=selected)
+    if results is None:
+        return EXIT_INTERRUPTED
+    from ..fleet import fleet_exit, summarise  # noqa: PLC0415
+
+    cancelled = any(not r.ran for r in results)
+    if args.json:
+        print_json(
+            {
+                "action": action,
+                "dry_run": args.dry_run,
+                "sites": [site_json(r) for r in results],
+                "summary": summarise(results),
+            }
+        )
+    else:
+        _print_table(action, results, dry_run=args.dry_run)
+    return fleet_exit(results, cancelled)
+
+
+# -- running, with progress and Ctrl-C -------------------------------------------------
+
+
+def _run(
+    args: argparse.Namespace,
+    inventory: Inventory,
+    *,
+    dry_run: bool,
+    selected: Sequence[Site] | None = None,
+) -> list[SiteResult] | None:
+    """Run the fleet; None when a second Ctrl-C abandoned it (the table is printed)."""
+    from ..fleet import run_fleet  # noqa: PLC0415
+
+    sites = list(selected if selected is not None else inventory.select(args.site))
+    progress = _Progress(args.action, len(sites))
+    cancel = threading.Event()
+    presses = 0
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        nonlocal presses
+        presses += 1
+        if presses > 1:
+            raise KeyboardInterrupt
+        cancel.set()
+        progress.note(
+            f"stopping: no new sites start; {progress.running} running site(s) finish their "
+            "current step (Ctrl-C again abandons them; their journals keep them safe)"
+        )
+
+    previous = _install(on_interrupt)
+    try:
+        result = run_fleet(
+            inventory,
+            args.action,
+            sites=[site.name for site in sites],
+            jobs=args.jobs,
+            state_dir=args.state_dir,
+            dry_run=dry_run,
+            days=args.days,
+            progress=progress,
+            cancel=cancel,
+        )
+    except KeyboardInterrupt:
+        progress.end()
+        _print_abandoned(args.action, sites, progress)
+        return None
+    finally:
+        _restore(previous)
+    progress.end()
+    return result.results
+
+
+def _install(handler: Callable[[int, FrameType | None], None]) -> Any:
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, handler)
+
+
+def _restore(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _Progress:
+    """One line redrawn on a terminal; one line per finished site otherwise."""
+
+    def __init__(self, action: str, total: int) -> None:
+        self.action = action
+        self.total = total
+        self.live = sys.stderr.isatty()
+        self.running = 0
+        self.finished: dict[str, SiteResult] = {}
+        self.started: set[str] = set()
+        self._drawn = False
+
+    def __call__(self, event: FleetProgress) -> None:
+        self.running = event.running
+        if event.event == "started":
+            self.started.add(event.site)
+        elif event.result is not None:
+            self.finished[event.site] = event.result
+        if self.live:
+            line = (
+                f"fleet {self.action}: {event.done - event.failed} done, {event.failed} failed, "
+                f"{event.running} running of {event.total}; {event.elapsed:.0f} s"
+            )
+            sys.stderr.write("\r\x1b[K" + line)
+            sys.stderr.flush()
+            self._drawn = True
+        elif event.result is not None:
+            result = event.result
+            how = "ok" if result.ok else "FAILED"
+            why = "" if result.ok else f": {result.message}"
+            count = f"[{event.done}/{event.total}]"
+            err(f"fleet {self.action}: {count} {event.site} {how} ({result.state}){why}")
+
+    def note(self, text: str) -> None:
+        self.end()
+        err(f"ipo46xx fleet: {text}")
+
+    def end(self) -> None:
+        if self._drawn:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self._drawn = False
+
+
+# -- output ----------------------------------------------------------------------------
+
+
+def _result_word(result: SiteResult) -> str:
+    if not result.ran:
+        return "not run"
+    if result.ok:
+        return "ok"
+    return "problem" if result.exit == 1 else "FAILED"
+
+
+def _print_table(action: str, results: Sequence[SiteResult], *, dry_run: bool) -> None:
+    from ..fleet import summarise  # noqa: PLC0415
+
+    if action == "cert":
+        rows = [
+            [r.name, *_cert_cells(r), _result_word(r), r.message]
+            for r in sorted(results, key=_expiry_key)
+        ]
+        header = ["site", "days left", "expires", "result", "detail"]
+    else:
+        rows = [[r.name, r.state, _result_word(r), r.message] for r in results]
+        header = ["site", "state", "result", "plan" if dry_run else "detail"]
+    _table(header, rows)
+    counts = summarise(results)
+    line = (
+        f"{counts['total']} site(s): {counts['ok']} ok, {counts['failed']} failed, "
+        f"{counts['not_run']} not run"
+    )
+    out(("dry run, nothing was changed; " if dry_run else "") + line)
+    not_run = [r.name for r in results if not r.ran]
+    if not_run:
+        out(f"not run (stopped by Ctrl-C): {', '.join(not_run)}; run the same command again")
+
+
+def _print_abandoned(action: str, sites: Sequence[Site], progress: _Progress) -> None:
+    rows = []
+    for site in sites:
+        result = progress.finished.get(site.name)
+        if result is not None:
+            rows.append([site.name, result.state, _result_word(result), result.message])
+        elif site.name in progress.started:
+            rows.append([site.name, "?", "abandoned", "stopped mid-run; `fleet status` tells"])
+        else:
+            rows.append([site.name, "", "not run", ""])
+    _table(["site", "state", "result", "detail"], rows)
+    out(
+        f"fleet {action} abandoned by a second Ctrl-C; the journals record where each site "
+        "stopped: run the same command again to finish, or `fleet status` to see"
+    )
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)]
+        out("  ".join([*cells, str(row[-1])]).rstrip())
+
+
+def _soonest(result: SiteResult) -> Any:
+    report = result.value
+    if report is None:
+        return None
+    answered = [e for e in report.endpoints if getattr(e, "days_left", None) is not None]
+    return min(answered, key=lambda e: e.days_left, default=None)
+
+
+def _cert_cells(result: SiteResult) -> list[str]:
+    endpoint = _soonest(result)
+    if endpoint is None:
+        return ["?", "?"]
+    return [str(endpoint.days_left), endpoint.certificate.not_after.date().isoformat()]
+
+
+def _expiry_key(result: SiteResult) -> tuple[int, int, str]:
+    endpoint = _soonest(result)
+    if endpoint is None:
+        return (1, 0, result.name)
+    return (0, int(endpoint.days_left), result.name)
+
+
+def site_json(result: SiteResult) -> dict[str, Any]:
+    """One site's entry: the fleet fields, then the single-site command's JSON fields."""
+    entry: dict[str, Any] = {
+        "name": result.name,
+        "ok": result.ok,
+        "state": result.state,
+        "exit": result.exit,
+        "message": result.message,
+    }
+    if result.error is not None:
+        entry["error"] = type(result.error).__name__
+    for key, value in single_json(result).items():
+        entry.setdefault(key, value)
+    return entry
+
+
+def single_json(result: SiteResult) -> dict[str, Any]:
+    """What the single-site command prints with ``--json`` for this site's result."""
+    value = result.value
+    if value is None:
+        return {}
+    if result.action == "status":
+        return status_json(value, result)
+    if result.action == "verify":
+        return verify_json(value)
+    if result.action == "cert":
+        from .cert import report_json  # noqa: PLC0415
+
+        return dict(report_json(value))
+    if hasattr(value, "steps"):  # a Plan: the dry run
+        return {"plan": {"steps": value.steps, "notes": value.notes, "diff": value.diff}}
+    return {"done": list(value.done)}
+
+
+def status_json(status: Any, result: SiteResult) -> dict[str, Any]:
+    """The single-site ``status --json`` document."""
+    from .guidance import next_steps  # noqa: PLC0415
+
+    steps: list[str] = []
+    if result.stager is not None:
+        steps = (
+            next_steps(status.state, result.stager)
+            if status.recorded
+            else [
+                "nothing recorded for this target yet; start with stage "
+                f"(journal: {result.stager.state_dir})"
+            ]
+        )
+    return {
+        "state": status.state,
+        "target": status.target,
+        "ipo": status.ipo,
+        "files": status.files,
+        "steps": status.steps,
+        "next": steps,
+    }
+
+
+def verify_json(verification: Any) -> dict[str, Any]:
+    """The single-site ``verify --json`` document."""
+    from .staging import trust_json  # noqa: PLC0415
+
+    return {
+        "ok": verification.ok,
+        "state": verification.state,
+        "message": verification.message,
+        "served_sha256": verification.served_sha256,
+        "trust": trust_json(verification.trust),
+    }

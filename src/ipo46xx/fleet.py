@@ -1,0 +1,460 @@
+"""Many IP Offices from one inventory: each site runs the single-site flow on its own.
+
+:func:`run_fleet` runs one action (``cert``, ``status``, ``stage``, ``verify``,
+``restore``, ``rollback``) over the sites of an :class:`~ipo46xx.inventory.Inventory`,
+``jobs`` at a time, and returns one :class:`SiteResult` per site.  Each site does exactly
+what the single-site command does, through its own :class:`~ipo46xx.staging.Stager`
+with its journal in ``<state_dir>/<site name>/``; one site's failure never stops or
+touches another.
+
+How it stays fair and safe:
+
+* The work is I/O-bound, so plain threads do it.  Nothing shared is held across I/O:
+  each site opens its own storage (an SMB storage keeps its own connection cache) and
+  its own journal; the workers share only a lock around taking the next site.
+* ``cancel`` (a :class:`threading.Event`) stops new sites from starting; sites already
+  running finish their operation, and the rest are reported as not run.  The workers
+  are daemon threads, so a caller that stops waiting (a second Ctrl-C) abandons them;
+  their journals make that as safe as a crash.
+* ``progress`` is called on the caller's thread, once when a site starts and once when
+  it finishes, with the counts so far.
+* Passwords come from each site's ``password_env`` variable; they go to the storage
+  only, and are scrubbed from every message as a last guard.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pathlib
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from .download import DEFAULT_TIMEOUT
+from .errors import InputError, Ipo46xxError, JournalError, StateError
+from .inventory import Inventory, Site, default_fleet_state_dir
+
+if TYPE_CHECKING:
+    from .staging import Stager
+    from .storage import Storage
+
+__all__ = [
+    "ACTIONS",
+    "CHANGING_ACTIONS",
+    "DEFAULT_JOBS",
+    "FleetProgress",
+    "FleetResult",
+    "SiteResult",
+    "run_fleet",
+]
+
+log = logging.getLogger(__name__)
+
+ACTIONS = ("cert", "status", "stage", "verify", "restore", "rollback")
+"""What a fleet run can do to each site."""
+
+CHANGING_ACTIONS = ("stage", "restore", "rollback")
+"""The actions that change targets (they have a plan and a dry run)."""
+
+DEFAULT_JOBS = 8
+NOT_RUN = "not-run"
+
+EXIT_OK, EXIT_FOUND, EXIT_INPUT, EXIT_STATE, EXIT_BUG = 0, 1, 2, 3, 4
+
+
+@attrs.frozen
+class SiteResult:
+    """What one site's run gave.
+
+    ``exit`` is the status the single-site command would have exited with (``None``
+    when the site did not run); ``value`` is the single-site result: an ``Outcome``
+    (stage, restore, rollback), a ``Plan`` (dry run), a ``Status``, a ``Verification``
+    or a ``CertificateReport``; ``error`` the exception when it failed.
+
+    >>> SiteResult("hq", "status", ok=True, state="staged", exit=0, message="staged").ran
+    True
+    """
+
+    name: str
+    action: str
+    ok: bool
+    state: str
+    exit: int | None
+    message: str
+    value: Any = attrs.field(default=None, eq=False, repr=False)
+    error: BaseException | None = attrs.field(default=None, eq=False, repr=False)
+    stager: Stager | None = attrs.field(default=None, eq=False, repr=False)
+    seconds: float = attrs.field(default=0.0, eq=False)
+
+    @property
+    def ran(self) -> bool:
+        """False for a site that was never started (the run was cancelled first)."""
+        return self.exit is not None
+
+
+@attrs.frozen
+class FleetResult:
+    """Every selected site's result, in inventory order.
+
+    >>> ok = SiteResult("a", "status", ok=True, state="new", exit=0, message="")
+    >>> FleetResult("status", [ok], cancelled=False).exit
+    0
+    """
+
+    action: str
+    results: list[SiteResult]
+    cancelled: bool
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """``total``, ``ok``, ``failed`` and ``not_run`` counts."""
+        return summarise(self.results)
+
+    @property
+    def exit(self) -> int:
+        """0 every site succeeded; 1 any failed; 4 a site met a bug; 130 cancelled."""
+        return fleet_exit(self.results, self.cancelled)
+
+
+@attrs.frozen
+class FleetProgress:
+    """Where a run stands, handed to the progress callback as sites start and finish."""
+
+    event: str  # "started" or "finished"
+    site: str
+    result: SiteResult | None
+    total: int
+    done: int
+    failed: int
+    running: int
+    elapsed: float
+
+
+def summarise(results: Sequence[SiteResult]) -> dict[str, int]:
+    """Counts of a run's results.
+
+    >>> summarise([SiteResult("a", "stage", ok=False, state="new", exit=None, message="")])
+    {'total': 1, 'ok': 0, 'failed': 0, 'not_run': 1}
+    """
+    ran = [r for r in results if r.ran]
+    ok = sum(1 for r in ran if r.ok)
+    return {
+        "total": len(results),
+        "ok": ok,
+        "failed": len(ran) - ok,
+        "not_run": len(results) - len(ran),
+    }
+
+
+def fleet_exit(results: Sequence[SiteResult], cancelled: bool) -> int:
+    """The exit status of a whole run.
+
+    >>> fleet_exit([SiteResult("a", "verify", ok=False, state="staged", exit=1, message="")],
+    ...            False)
+    1
+    """
+    if cancelled:
+        return 130
+    if any(r.exit == EXIT_BUG for r in results):
+        return EXIT_BUG
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FOUND
+
+
+def run_fleet(
+    inventory: Inventory,
+    action: str,
+    *,
+    sites: Sequence[str] | None = None,
+    jobs: int = DEFAULT_JOBS,
+    state_dir: str | os.PathLike[str] | None = None,
+    dry_run: bool = False,
+    days: int = 180,
+    progress: Callable[[FleetProgress], None] | None = None,
+    cancel: threading.Event | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> FleetResult:
+    """Run ``action`` over the inventory's sites (or the named ones), ``jobs`` at a time.
+
+    ``state_dir`` holds one journal folder per site (default: one folder per inventory
+    file under the XDG state folder).  ``dry_run`` plans stage, restore or rollback and
+    changes nothing.  ``environ`` is where ``password_env`` variables are looked up
+    (default: ``os.environ``).  ``days`` is the ``cert`` warning threshold.
+
+    >>> import tempfile
+    >>> from ipo46xx.inventory import Inventory, Site
+    >>> from ipo46xx.emulator import IpOfficeEmulator
+    >>> from ipo46xx.storage import LocalStorage
+    >>> card = tempfile.mkdtemp()
+    >>> with IpOfficeEmulator(LocalStorage(card)) as ipo:
+    ...     inventory = Inventory(None, (Site("hq", ipo.url, card),))
+    ...     result = run_fleet(inventory, "stage", state_dir=tempfile.mkdtemp())
+    >>> [(r.name, r.ok, r.state) for r in result.results], result.summary["ok"]
+    ([('hq', True, 'staged')], 1)
+    """
+    if action not in ACTIONS:
+        raise InputError(f"unknown fleet action {action!r}; use one of {', '.join(ACTIONS)}")
+    if dry_run and action not in CHANGING_ACTIONS:
+        raise InputError(f"--dry-run applies to {', '.join(CHANGING_ACTIONS)}, not {action}")
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise InputError(f"jobs must be a whole number of at least 1, not {jobs!r}")
+    selected = inventory.select(sites)
+    if state_dir is not None:
+        root = pathlib.Path(state_dir)
+    elif inventory.path is not None:
+        root = default_fleet_state_dir(inventory.path)
+    else:
+        raise InputError("an inventory built in code needs state_dir for the sites' journals")
+    runner = _Runner(
+        action,
+        root,
+        dry_run=dry_run,
+        days=days,
+        environ=os.environ if environ is None else environ,
+    )
+    stop = cancel if cancel is not None else threading.Event()
+    results = runner.run(selected, jobs, progress, stop)
+    return FleetResult(action, results, cancelled=stop.is_set() and not all(r.ran for r in results))
+
+
+class _Runner:
+    """One fleet run: the bounded pool of workers and what each site does."""
+
+    def __init__(
+        self,
+        action: str,
+        root: pathlib.Path,
+        *,
+        dry_run: bool,
+        days: int,
+        environ: Mapping[str, str],
+    ) -> None:
+        self.action = action
+        self.root = root
+        self.dry_run = dry_run
+        self.days = days
+        self.environ = environ
+
+    def run(
+        self,
+        sites: Sequence[Site],
+        jobs: int,
+        progress: Callable[[FleetProgress], None] | None,
+        cancel: threading.Event,
+    ) -> list[SiteResult]:
+        pending = deque(sites)
+        take = threading.Lock()  # held only to take the next site, never across I/O
+        events: queue.Queue[tuple[str, Site, SiteResult | None]] = queue.Queue()
+
+        def worker() -> None:
+            while not cancel.is_set():
+                with take:
+                    if not pending:
+                        return
+                    site = pending.popleft()
+                events.put(("started", site, None))
+                events.put(("finished", site, self.site(site)))
+
+        workers = [
+            threading.Thread(target=worker, name=f"ipo46xx-fleet-{n}", daemon=True)
+            for n in range(min(jobs, len(sites)))
+        ]
+        start = time.monotonic()
+        for thread in workers:
+            thread.start()
+        finished: dict[str, SiteResult] = {}
+        running = failed = 0
+        while True:
+            try:
+                event, site, result = events.get(timeout=0.1)
+            except queue.Empty:
+                if not any(thread.is_alive() for thread in workers) and events.empty():
+                    break
+                continue
+            if event == "started":
+                running += 1
+            else:
+                assert result is not None
+                running -= 1
+                finished[site.name] = result
+                failed += not result.ok
+            if progress is not None:
+                progress(
+                    FleetProgress(
+                        event,
+                        site.name,
+                        result,
+                        len(sites),
+                        len(finished),
+                        failed,
+                        running,
+                        time.monotonic() - start,
+                    )
+                )
+        return [finished.get(site.name) or _not_run(site, self.action) for site in sites]
+
+    # -- one site ---------------------------------------------------------------------
+
+    def site(self, site: Site) -> SiteResult:
+        """Run the action on one site; every failure becomes its result, never a raise."""
+        start = time.monotonic()
+        password = self.environ.get(site.password_env) if site.is_smb else None
+        stager: Stager | None = None
+        try:
+            if self.action == "cert":
+                ok, state, message, value = self._cert(site)
+            else:
+                storage = self._open(site, password)
+                try:
+                    stager = self._stager(site, storage)
+                    ok, state, message, value = self._act(stager)
+                finally:
+                    storage.close()
+            code = EXIT_OK if ok else EXIT_FOUND
+            return SiteResult(
+                site.name,
+                self.action,
+                ok,
+                state,
+                code,
+                _scrub(message, password),
+                value=value,
+                stager=stager,
+                seconds=time.monotonic() - start,
+            )
+        except Exception as exc:
+            if isinstance(exc, Ipo46xxError):
+                code = EXIT_STATE if isinstance(exc, (StateError, JournalError)) else EXIT_INPUT
+                message = str(exc)
+            else:
+                code = EXIT_BUG
+                message = (
+                    f"internal error: {type(exc).__name__}: {exc}; please report it "
+                    "(the log at debug level has the traceback)"
+                )
+                log.debug("site %s: internal error", site.name, exc_info=True)
+            log.info("site %s: %s failed: %s", site.name, self.action, _scrub(message, password))
+            return SiteResult(
+                site.name,
+                self.action,
+                False,
+                self._journal_state(site),
+                code,
+                _scrub(message, password),
+                error=exc,
+                stager=stager,
+                seconds=time.monotonic() - start,
+            )
+
+    def _open(self, site: Site, password: str | None) -> Storage:
+        from .storage import open_storage  # noqa: PLC0415
+
+        if site.is_smb and password is None:
+            raise InputError(
+                f"the SMB password for {site.target} is needed: set the environment "
+                f"variable {site.password_env}"
+            )
+        return open_storage(
+            site.target, username=site.smb_user, password=password, encrypt=site.encrypt
+        )
+
+    def _stager(self, site: Site, storage: Storage) -> Stager:
+        from .staging import Stager  # noqa: PLC0415
+
+        return Stager(
+            site.ipo,
+            storage,
+            self.root / site.name,
+            verify=not site.insecure,
+            cafile=site.ca_file,
+            pin=site.pin,
+            timeout=site.timeout if site.timeout is not None else DEFAULT_TIMEOUT,
+            tls_ports=site.tls_ports,
+        )
+
+    def _act(self, stager: Stager) -> tuple[bool, str, str, Any]:
+        action = self.action
+        if action == "status":
+            status = stager.status()
+            files = ", ".join(f"{name} {what}" for name, what in status.files.items())
+            recorded = "" if status.recorded else "nothing recorded yet; "
+            return True, status.state, f"{recorded}{files}", status
+        if action == "verify":
+            verification = stager.verify()
+            return verification.ok, verification.state, verification.message, verification
+        if self.dry_run:
+            plan = stager.plan(action)
+            what = (
+                f"would {action}: {len(plan.steps)} step(s)"
+                if plan.steps
+                else "; ".join(plan.notes) or "nothing to do"
+            )
+            return True, self._state_of(stager), what, plan
+        if action == "stage":
+            outcome = stager.stage()
+        elif action == "restore":
+            outcome = stager.restore()
+        else:
+            outcome = stager.rollback()
+        quiet = ([f"already {outcome.state}; nothing to do"], ["the target was already as before"])
+        if outcome.done in quiet:
+            message = outcome.done[0]
+        else:
+            message = f"{outcome.state}: {len(outcome.done)} step(s) done"
+        return True, outcome.state, message, outcome
+
+    def _cert(self, site: Site) -> tuple[bool, str, str, Any]:
+        from .certificates import check_certificates  # noqa: PLC0415
+
+        report = check_certificates(
+            site.ipo,
+            ports=site.tls_ports,
+            days=self.days,
+            timeout=site.timeout if site.timeout is not None else DEFAULT_TIMEOUT,
+            verify=not site.insecure,
+            cafile=site.ca_file,
+            pin=site.pin,
+        )
+        days = [e.days_left for e in report.endpoints if e.days_left is not None]
+        soonest = min(days) if days else None
+        if report.problems:
+            message = "; ".join(report.problems)
+        elif soonest is not None:
+            message = f"the certificate is valid for {soonest} more day(s)"
+        else:
+            message = "no certificate could be read"
+        state = "ok" if report.ok else "problem"
+        return bool(report.ok), state, message, report
+
+    def _state_of(self, stager: Stager) -> str:
+        from .journal import Journal  # noqa: PLC0415
+
+        journal = Journal.load(stager.state_dir)
+        return journal.state if journal is not None else "new"
+
+    def _journal_state(self, site: Site) -> str:
+        if self.action == "cert":
+            return "problem"
+        from .journal import Journal  # noqa: PLC0415
+
+        try:
+            journal = Journal.load(self.root / site.name)
+        except JournalError:
+            return "unknown"
+        return journal.state if journal is not None else "new"
+
+
+def _not_run(site: Site, action: str) -> SiteResult:
+    return SiteResult(site.name, action, False, NOT_RUN, None, "not run: the run was stopped")
+
+
+def _scrub(message: str, password: str | None) -> str:
+    """The message without the password, should any layer below have let it through."""
+    if password and len(password) >= 3:
+        return message.replace(password, "********")
+    return message

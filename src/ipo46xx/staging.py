@@ -198,7 +198,7 @@ class Stager:
         A given address that differs from the recorded one is refused: the run belongs
         to the IP Office it started with.
         """
-        journal = Journal.load(self.state_dir)
+        journal = Journal.load(self.state_dir, self.storage.url)
         recorded = str(journal.data["ipo"]) if journal and journal.data.get("ipo") else None
         if recorded and self._ipo and self._ipo != recorded:
             raise InputError(
@@ -227,7 +227,7 @@ class Stager:
 
         Without ``action``, the operation the current state calls for.
         """
-        journal = Journal.load(self.state_dir)
+        journal = Journal.load(self.state_dir, self.storage.url)
         if action is None:
             state = journal.state if journal else NEW
             action = {STAGED: "restore", RESTORING: "restore", ROLLING_BACK: "rollback"}.get(
@@ -244,7 +244,7 @@ class Stager:
     def stage(self) -> Outcome:
         """Steps 1-5: download, blank TRUSTCERTS, park the explicit file, write, check."""
         with state_lock(self.state_dir, self.storage.url):
-            journal = Journal.load(self.state_dir)
+            journal = Journal.load(self.state_dir, self.storage.url)
             if journal is not None and journal.state == STAGED:
                 self._run(journal, decide_stage)  # raises if the target changed
                 done = ["already staged; nothing to do"]
@@ -264,7 +264,7 @@ class Stager:
         """Step 8: remove the staged file and bring back the administrator's file with the
         new root CA name (worked out from the IP Office, or ``mapping``)."""
         with state_lock(self.state_dir, self.storage.url):
-            journal = self._require(Journal.load(self.state_dir), "restore")
+            journal = self._require(Journal.load(self.state_dir, self.storage.url), "restore")
             self._refuse_other_ipo()
             if journal.state == RESTORED:
                 self._run(journal, decide_restore)
@@ -306,7 +306,7 @@ class Stager:
     def rollback(self) -> Outcome:
         """Put the target back exactly as it was before ``stage``, from any state."""
         with state_lock(self.state_dir, self.storage.url):
-            journal = self._require(Journal.load(self.state_dir), "rollback")
+            journal = self._require(Journal.load(self.state_dir, self.storage.url), "rollback")
             self._refuse_other_ipo()
             if journal.state == NEW:
                 raise StateError(f"nothing was changed on {self.storage.url}; nothing to roll back")
@@ -322,7 +322,7 @@ class Stager:
 
     def status(self) -> Status:
         """The journal's state and steps, and what the target's files are now."""
-        journal = Journal.load(self.state_dir)
+        journal = Journal.load(self.state_dir, self.storage.url)
         if journal is None:
             return Status(NEW, self.storage.url, None, [], self._describe_files(None), False)
         return Status(
@@ -337,7 +337,7 @@ class Stager:
     def verify(self) -> Verification:
         """Download what the IP Office serves now; is it what the journal expects, and will
         the phones trust the certificate the IP Office presents?"""
-        journal = self._require(Journal.load(self.state_dir), "verify")
+        journal = self._require(Journal.load(self.state_dir, self.storage.url), "verify")
         served = self._fetch()
         digest = digest_of(served)
         state = journal.state
@@ -402,7 +402,7 @@ class Stager:
         """
         from .certificates import DEFAULT_DAYS, check_certificates  # noqa: PLC0415
 
-        journal = Journal.load(self.state_dir)
+        journal = Journal.load(self.state_dir, self.storage.url)
         url = self.ipo_url if journal is not None else self._new_run_url()
         ports = self._tls_ports or (list(journal.data.get("tls_ports") or []) if journal else [])
         return check_certificates(

@@ -65,7 +65,9 @@ class LocalStorage(StorageBase):
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
-        path = pathlib.Path(folder).expanduser().absolute()
+        # Canonical, so that one card is one URL, one journal and one lock however it
+        # is spelled (``/tmp/../x``, a symbolic link to the mount point).
+        path = pathlib.Path(os.path.realpath(pathlib.Path(folder).expanduser()))
         if not path.exists():
             raise LocationNotFoundError(
                 f"folder {path} does not exist; check the path (is the SD card mounted?)"

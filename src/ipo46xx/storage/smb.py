@@ -48,7 +48,7 @@ from ..errors import (
     StorageTimeoutError,
     TargetExistsError,
 )
-from .base import StorageBase, missing, temporary_name, validate_name
+from .base import StorageBase, check_temporary, missing, validate_name
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_TIMEOUT", "SmbStorage"]
 
@@ -342,9 +342,9 @@ class SmbStorage(StorageBase):
 
         return self._call("looking for", name, exists, writing=False)
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes, *, temporary: str | None = None) -> None:
         target = self._unc(name)
-        temporary = self._unc(temporary_name(name))
+        temporary = self._unc(check_temporary(temporary, name))
 
         def write() -> None:
             kwargs = self._kwargs()

@@ -115,8 +115,11 @@ class Samba:
         return config
 
     def start(self, timeout: float = 30.0) -> None:
-        for _attempt in range(3):
-            self.port = _free_port()
+        for attempt in range(3):
+            # A restarted server comes back on its old port, as a real one does: a journal
+            # knows its target by URL.  A port taken meanwhile falls back to a new one.
+            if attempt or not self.port:
+                self.port = _free_port()
             config = self._write_config()
             if not (self.root / "state" / "private" / "passdb.tdb").exists():
                 subprocess.run(

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .errors import JournalError, LockedError
+from .storage.base import temporary_name
 
 __all__ = ["Journal", "default_state_dir", "state_lock"]
 
@@ -237,6 +238,26 @@ class Journal:
             )
         return data
 
+    def temporary(self, name: str) -> str:
+        """A fresh temporary name for writing ``name`` on the target, recorded first.
+
+        The clean-up after a crash removes only names recorded here, never another
+        tool's files that happen to look alike.
+        """
+        temporary = temporary_name(name)
+        self.data.setdefault("temporaries", []).append(temporary)
+        self.save()
+        return temporary
+
+    def temporaries(self) -> list[str]:
+        """The temporary names this run recorded (see :meth:`temporary`)."""
+        return list(self.data.get("temporaries", []))
+
+    def forget_temporaries(self) -> None:
+        """Drop the record of temporaries once none of them is left on the target."""
+        if self.data.pop("temporaries", None):
+            self.save()
+
     def step(self, name: str, status: str, detail: str = "") -> None:
         """Record a step's status (``started``, ``done``, ``failed``) and save."""
         steps: list[dict[str, str]] = self.data["steps"]
@@ -294,6 +315,9 @@ def _problem(data: object) -> str | None:
             return f"files.{kind}.sha256 is not a SHA-256 in hex"
         if not isinstance(entry.get("size"), int):
             return f"files.{kind}.size is not a number"
+    temporaries = data.get("temporaries", [])
+    if not isinstance(temporaries, list) or not all(isinstance(t, str) for t in temporaries):
+        return "temporaries is not a list of file names"
     steps = data.get("steps")
     if not isinstance(steps, list):
         return "steps is not a list"

@@ -113,9 +113,10 @@ class SmbStorage(StorageBase):
     @property
     def url(self) -> str:
         user = f"{self._username}@" if self._username else ""
+        host = f"[{self._host}]" if ":" in self._host else self._host  # IPv6, as URLs write it
         port = f":{self._port}" if self._port != 445 else ""
         folder = "/" + self._folder.replace("\\", "/") if self._folder else ""
-        return f"smb://{user}{self._host}{port}/{self._share}{folder}"
+        return f"smb://{user}{host}{port}/{self._share}{folder}"
 
     @property
     def timeout(self) -> float:

@@ -21,7 +21,7 @@ import threading
 import urllib.parse
 
 from .errors import FetchError, InputError
-from .sniff import not_settings_reason
+from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -37,8 +37,6 @@ __all__ = [
 DEFAULT_TIMEOUT = 15.0
 """Seconds to wait for the IP Office to connect and to answer."""
 
-MAX_BYTES = 4 * 1024 * 1024
-"""A larger body is not a settings file (Avaya's whole template is about 1 MB)."""
 
 SETTINGS_NAME = "46xxsettings.txt"
 

@@ -113,7 +113,7 @@ def validate_name(name: str) -> str:
 def _rewrite(doc: SettingsFile, new_values: Mapping[int, str]) -> Edit:
     """Put each new value (unquoted) in place of the old one on its line."""
     changes: list[Change] = []
-    result = doc
+    texts: dict[int, str] = {}
     for statement in _active(doc):
         if statement.line not in new_values:
             continue
@@ -138,9 +138,10 @@ def _rewrite(doc: SettingsFile, new_values: Mapping[int, str]) -> Edit:
         else:
             new = old[:start] + " " + rendered + old[start:]
         if new != old:
-            result = result.replace_line(statement.line, new)
+            texts[statement.line] = new
             changes.append(Change(statement.line, old, new))
-    return Edit(document=result, changes=tuple(changes))
+    # One copy for all the lines: a copy per line made big edits quadratic.
+    return Edit(document=doc.replace_lines(texts) if texts else doc, changes=tuple(changes))
 
 
 def blank_trustcerts(doc: SettingsFile) -> Edit:

@@ -127,11 +127,43 @@ def _timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def trustcerts_dense() -> bytes:
+    """(c) 20,000 active TRUSTCERTS lines among comments, CRLF: every one gets edited."""
+    lines = []
+    for i in range(20_000):
+        lines.append(f"## section {i}")
+        lines.append(f'SET TRUSTCERTS "Root-CA-{i:08X}.pem,WebRootCA.pem"')
+    return "\r\n".join(lines).encode("ascii") + b"\r\n"
+
+
+def report_edit(label: str, data: bytes, target: float) -> float:
+    """Time ``blank_trustcerts`` and ``replace_trustcerts`` against the parse itself."""
+    doc = ipo46xx.parse(data)
+    parse = min(_timed(lambda: ipo46xx.parse(data)) for _ in range(REPEATS))
+    blank = min(_timed(lambda: ipo46xx.blank_trustcerts(doc)) for _ in range(REPEATS))
+    mapping = {"WebRootCA.pem": "OtherRootCA.pem"}
+    replace = min(_timed(lambda: ipo46xx.replace_trustcerts(doc, mapping)) for _ in range(REPEATS))
+    changed = len(ipo46xx.blank_trustcerts(doc).changes)
+    print(f"{label}: {len(doc):,} lines, {changed:,} of them edited")
+    print(f"  parse               {parse * 1e3:8.1f} ms")
+    worst = 0.0
+    for name, seconds in (("blank_trustcerts", blank), ("replace_trustcerts", replace)):
+        ratio = seconds / parse
+        worst = max(worst, ratio)
+        verdict = "ok" if ratio <= target else "OVER TARGET"
+        print(
+            f"  {name:<19} {seconds * 1e3:8.1f} ms  ratio to parse {ratio:.2f}x "
+            f"(target <= {target:g}x) {verdict}"
+        )
+    return worst
+
+
 def main() -> None:
     report("(a) template-like", template_like(), baseline_prefix, 5)
     report("(b) statement-dense", statement_dense(), baseline_regex, 10)
     report_evaluation("(a) template-like", template_like())
     report_evaluation("(b) statement-dense", statement_dense())
+    report_edit("(c) TRUSTCERTS-dense", trustcerts_dense(), 3)
 
 
 if __name__ == "__main__":

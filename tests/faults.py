@@ -61,8 +61,8 @@ class FaultyStorage(StorageBase):
     def digest(self, name: str) -> str | None:
         return self.inner.digest(name)
 
-    def write(self, name: str, data: bytes) -> None:
-        self._mutate(f"write {name}", lambda: self.inner.write(name, data))
+    def write(self, name: str, data: bytes, *, temporary: str | None = None) -> None:
+        self._mutate(f"write {name}", lambda: self.inner.write(name, data, temporary=temporary))
 
     def rename(self, source: str, target: str) -> None:
         self._mutate(f"rename {source} {target}", lambda: self.inner.rename(source, target))

@@ -16,6 +16,7 @@ import os
 import pathlib
 import re
 import subprocess
+import sysconfig
 from collections.abc import Iterator
 
 import attrs
@@ -121,6 +122,8 @@ def run(block: Block, site: Site | FleetSites | None) -> Iterator[tuple[str, str
     env = dict(os.environ)
     env.pop("IPO46XX_SMB_PASSWORD", None)
     env["COLUMNS"] = "100"
+    # The console script of the interpreter running the tests, whatever PATH holds.
+    env["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), env.get("PATH", "")])
     if site is not None:
         env.update(site.env())
         regenerate = re.search(r"regenerate=(\S+)", block.marker)

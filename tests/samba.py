@@ -21,9 +21,15 @@ import time
 SHARES = {"sd": "read only = no", "ro": "read only = yes"}
 
 
+def tool(name: str) -> str | None:
+    """Where a Samba program is: on PATH, or in the sbin folders a bare PATH lacks."""
+    path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+    return shutil.which(name, path=path)
+
+
 def unavailable_reason() -> str | None:
     """Why a real smbd cannot run here, or None when it can."""
-    missing = [tool for tool in ("smbd", "pdbedit") if shutil.which(tool) is None]
+    missing = [name for name in ("smbd", "pdbedit") if tool(name) is None]
     if missing:
         return (
             f"{' and '.join(missing)} not found: install Debian's samba "
@@ -115,19 +121,29 @@ class Samba:
         return config
 
     def start(self, timeout: float = 30.0) -> None:
-        for _attempt in range(3):
-            self.port = _free_port()
+        for attempt in range(3):
+            # A restarted server comes back on its old port, as a real one does: a journal
+            # knows its target by URL.  A port taken meanwhile falls back to a new one.
+            if attempt or not self.port:
+                self.port = _free_port()
             config = self._write_config()
             if not (self.root / "state" / "private" / "passdb.tdb").exists():
                 subprocess.run(
-                    ["pdbedit", "-s", str(config), "-a", "-u", self.user, "-t"],
+                    [tool("pdbedit") or "pdbedit", "-s", str(config), "-a", "-u", self.user, "-t"],
                     input=f"{self.password}\n{self.password}\n".encode(),
                     capture_output=True,
                     check=True,
                 )
             log = open(self.root / "smbd.out", "ab")  # noqa: SIM115  (kept for the server)
             self.process = subprocess.Popen(
-                ["smbd", "--foreground", "--no-process-group", "-s", str(config), "--debug-stdout"],
+                [
+                    tool("smbd") or "smbd",
+                    "--foreground",
+                    "--no-process-group",
+                    "-s",
+                    str(config),
+                    "--debug-stdout",
+                ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,

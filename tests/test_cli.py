@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +20,8 @@ from .samba import Samba
 from .staging_site import ADMIN
 
 IPO = FIXTURES / "ipo11-auto" / "46xxsettings.txt"
-SCRIPT = shutil.which("ipo46xx") or str(pathlib.Path(sys.executable).parent / "ipo46xx")
+# The console script of the interpreter running the tests, not whatever PATH finds first.
+SCRIPT = str(pathlib.Path(sysconfig.get_path("scripts")) / "ipo46xx")
 
 
 def run(

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 import ipo46xx
 from ipo46xx import InputError, Ipo46xxError, SetStatement, Tag, load, parse
+from ipo46xx.document import read_file, read_limited
+from ipo46xx.sniff import MAX_BYTES
 
 from . import strategies
 from .conftest import Case, all_files
@@ -139,6 +141,42 @@ def test_replace_line_refuses_line_breaks_and_bad_numbers() -> None:
         doc.replace_line(1, "SET A 1\nSET B 2")
     with pytest.raises(InputError, match="there is no line 2"):
         doc.replace_line(2, "x")
+
+
+@given(
+    st.lists(st.sampled_from(["SET A 1", "## c", "# T", "GOTO T", 'SET TRUSTCERTS ""']), min_size=1)
+)
+def test_replace_lines_is_replace_line_for_each(texts: list[str]) -> None:
+    doc = parse(b"SET A 0\r\n" * len(texts) + b"GET x.txt")
+    one_by_one = doc
+    for number, text in enumerate(texts, 1):
+        one_by_one = one_by_one.replace_line(number, text)
+    at_once = doc.replace_lines(dict(enumerate(texts, 1)))
+    assert at_once.to_bytes() == one_by_one.to_bytes()
+    assert at_once.statements() == one_by_one.statements()
+
+
+def test_replace_lines_refuses_bad_numbers_and_line_breaks() -> None:
+    doc = parse("SET A 1\n")
+    with pytest.raises(InputError, match="there is no line 0"):
+        doc.replace_lines({0: "x"})
+    with pytest.raises(InputError, match="line break"):
+        doc.replace_lines({1: "a\rb"})
+
+
+def test_local_files_get_the_same_size_limit_as_downloads(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(InputError, match="larger than 4 MiB"):
+        load("/dev/zero")  # never ends: must stop at the limit, not eat the memory
+    big = tmp_path / "big.txt"
+    with big.open("wb") as handle:
+        handle.truncate(5 << 30)  # sparse: 5 GiB that take no disk
+    with pytest.raises(InputError, match="larger than 4 MiB"):
+        read_file(big)
+    with big.open("rb") as handle, pytest.raises(InputError, match="standard input"):
+        read_limited(handle, "standard input")
+    exact = tmp_path / "exact.txt"
+    exact.write_bytes(b"#" * MAX_BYTES)
+    assert len(read_file(exact)) == MAX_BYTES
 
 
 def test_str_that_cannot_be_written_is_a_clear_error() -> None:

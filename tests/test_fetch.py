@@ -187,3 +187,40 @@ def test_settings_url(address: str, url: str) -> None:
 def test_settings_url_refuses_nonsense(address: str) -> None:
     with pytest.raises(InputError):
         settings_url(address)
+
+
+@pytest.mark.parametrize(
+    ("address", "url"),
+    [
+        ("::1", "http://[::1]/46xxsettings.txt"),
+        ("fe80::1", "http://[fe80::1]/46xxsettings.txt"),
+        ("[::1]:8080", "http://[::1]:8080/46xxsettings.txt"),
+        ("https://[2001:db8::7]:411/", "https://[2001:db8::7]:411/46xxsettings.txt"),
+    ],
+)
+def test_ipv6_addresses_are_written_in_brackets(address: str, url: str) -> None:
+    assert settings_url(address) == url
+
+
+@pytest.mark.parametrize("address", ["http://ipo:0/", "ipo:0", "https://ipo:65536"])
+def test_out_of_range_ports_are_refused(address: str) -> None:
+    with pytest.raises(InputError, match="port must be a number from 1 to 65535"):
+        settings_url(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["http://admin:s3cret-pw@ipo/", "https://admin:s3cret-pw@10.0.0.1:411", ":s3cret-pw@ipo"],
+)
+def test_an_address_with_a_password_is_refused_without_echoing_it(address: str) -> None:
+    functions = (settings_url, fetch) if "://" in address else (settings_url,)
+    for function in functions:
+        with pytest.raises(InputError, match="password") as info:
+            function(address)
+        assert "s3cret-pw" not in str(info.value)
+
+
+@pytest.mark.parametrize("timeout", [0, -5, float("nan")])
+def test_a_time_limit_must_be_positive(http_host: str, timeout: float) -> None:
+    with pytest.raises(InputError, match="time limit"):
+        fetch(f"http://{http_host}/46xxsettings.txt", timeout=timeout)

@@ -70,3 +70,12 @@ def test_blocks_parse() -> None:
     sample = "<!-- runnable -->\n```console\n$ echo a\na\n$ echo b\nb\n```\n"
     [block] = blocks(sample)
     assert block.commands == [("echo a", "a"), ("echo b", "b")]
+
+
+def test_examples_run_without_the_environment_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As under `path/to/venv/bin/python -m pytest` with the venv not activated.
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    block = Block("runs", [("ipo46xx --version", "")], 0)
+    [(_, _, output, status)] = list(run(block, None))
+    assert status == 0, output
+    assert output.startswith("ipo46xx ")

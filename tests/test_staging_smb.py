@@ -70,7 +70,7 @@ def test_smbd_killed_during_stage(
         assert journal is not None
         assert ADMIN in on_card or journal.kept("original") == ADMIN
 
-        private_samba.start()  # the server comes back (on a new port)
+        private_samba.start()  # the server comes back, on the same port
         again = open_storage(url(), password=private_samba.password)
         stager = Stager(ipo.url, again, state)
         assert stager.status().state == "staging"

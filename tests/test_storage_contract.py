@@ -6,7 +6,7 @@ import pytest
 
 from ipo46xx import Ipo46xxError
 from ipo46xx.errors import FileMissingError, InvalidNameError, TargetExistsError
-from ipo46xx.storage import Storage, digest_of, is_temporary
+from ipo46xx.storage import Storage, digest_of, is_temporary, temporary_name
 
 from .conftest import Target
 
@@ -38,6 +38,17 @@ def test_write_replaces_an_existing_file_and_leaves_no_temporary(target: Target)
     assert store.read(SETTINGS) == AWKWARD
     _no_temporaries(store)
     assert store.list() == [SETTINGS]
+
+
+def test_write_through_a_temporary_name_the_caller_chose(target: Target) -> None:
+    store = target.storage
+    store.write(SETTINGS, AWKWARD, temporary=temporary_name(SETTINGS))
+    assert store.read(SETTINGS) == AWKWARD
+    assert store.list() == [SETTINGS]
+    for bad in (BACKUP, "../x.tmp", ".ipo46xx-x"):
+        with pytest.raises(InvalidNameError):
+            store.write(SETTINGS, b"new", temporary=bad)
+    assert store.list() == [SETTINGS] and store.read(SETTINGS) == AWKWARD
 
 
 def test_empty_file(target: Target) -> None:

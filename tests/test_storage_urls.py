@@ -6,7 +6,7 @@ import pathlib
 
 import pytest
 
-from ipo46xx.errors import InputError, LocationNotFoundError
+from ipo46xx.errors import ConnectionFailedError, InputError, LocationNotFoundError
 from ipo46xx.storage import LocalStorage, MemoryStorage, open_storage
 
 
@@ -57,3 +57,31 @@ def test_bad_urls_say_what_to_write(url: str, message: str) -> None:
 def test_conflicting_user_names() -> None:
     with pytest.raises(InputError, match="names user 'a'"):
         open_storage("smb://a@host/share", username="b")
+
+
+def test_a_path_object_is_a_target(tmp_path: pathlib.Path) -> None:
+    store = open_storage(tmp_path)
+    assert isinstance(store, LocalStorage) and store.folder == tmp_path
+
+
+@pytest.mark.parametrize(
+    "url", ["smb://host:0/share", "smb://host:65536/share", "smb://host:-1/share"]
+)
+def test_out_of_range_ports_are_refused(url: str) -> None:
+    with pytest.raises(InputError, match="port must be a number from 1 to 65535"):
+        open_storage(url)
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0])
+def test_a_time_limit_must_be_positive(timeout: float) -> None:
+    with pytest.raises(InputError, match="time limit"):
+        open_storage("smb://host/share", timeout=timeout)
+
+
+def test_an_ipv6_server_is_written_in_brackets() -> None:
+    # Nothing listens on port 1: the error shows the URL as people must write it.
+    with pytest.raises(ConnectionFailedError) as info:
+        open_storage("smb://root@[::1]:1/sd/system", password="x")
+    message = str(info.value)
+    assert "smb://root@[::1]:1/sd/system" in message
+    assert "smb://root@::1" not in message

@@ -7,6 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ipo46xx import (
+    InputError,
     MappingError,
     TrustcertsError,
     blank_trustcerts,
@@ -175,3 +176,15 @@ def test_replace_renames_exactly_one_entry(names: list[str], quoted: bool) -> No
     [record] = trustcerts(edit.document)
     assert record.names == [*names[:-1], "Renamed.pem"]
     assert record.quoted == quoted
+
+
+def test_a_string_where_names_are_expected_is_an_input_error() -> None:
+    new = parse('SET TRUSTCERTS "Root-CA-1A2B3C4D.pem"')
+    with pytest.raises(InputError, match="list of names"):
+        trustcerts_mapping("Root-CA-0214515C.pem", new)
+
+
+@pytest.mark.parametrize("mapping", ["a=b", [("a", "b")]])
+def test_a_mapping_that_is_not_a_mapping_is_an_input_error(mapping: object) -> None:
+    with pytest.raises(InputError, match="mapping of old to new names"):
+        replace_trustcerts(parse("SET TRUSTCERTS a"), mapping)  # type: ignore[arg-type]

@@ -14,12 +14,14 @@ from __future__ import annotations
 import difflib
 import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import BinaryIO
 
 import attrs
 
 from .errors import InputError
 from .grammar import parse_line
+from .sniff import MAX_BYTES
 from .statements import Statement
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "load",
     "parse",
     "read_file",
+    "read_limited",
     "unified_diff",
 ]
 
@@ -156,16 +159,29 @@ class SettingsFile:
         >>> parse("SET A 1\\r\\nSET B 2\\r\\n").replace_line(1, "SET A 3").to_bytes()
         b'SET A 3\\r\\nSET B 2\\r\\n'
         """
-        self.line(number)  # range check with a clear message
-        if "\r" in text or "\n" in text:
-            raise InputError(
-                f"{self.name} line {number}: a replacement line cannot contain a line break"
-            )
-        index = number - 1
+        return self.replace_lines({number: text})
+
+    def replace_lines(self, texts: Mapping[int, str]) -> SettingsFile:
+        """A new document with each line number in ``texts`` set to its text; endings kept.
+
+        One copy of the document however many lines change, so that an edit of every
+        line costs about one parse, not one copy per line.
+
+        >>> doc = parse("SET A 1\\nSET B 2\\nSET C 3\\n")
+        >>> doc.replace_lines({1: "SET A 9", 3: "## C"}).to_bytes()
+        b'SET A 9\\nSET B 2\\n## C\\n'
+        """
         raw = list(self._raw)
         statements = list(self._statements)
-        raw[index] = _encode(text, self.encoding, f"{self.name} line {number}")
-        statements[index] = parse_line(text, number)
+        for number, text in texts.items():
+            if not (isinstance(number, int) and 1 <= number <= len(raw)):
+                self.line(number)  # raises with a clear message
+            if "\r" in text or "\n" in text:
+                raise InputError(
+                    f"{self.name} line {number}: a replacement line cannot contain a line break"
+                )
+            raw[number - 1] = _encode(text, self.encoding, f"{self.name} line {number}")
+            statements[number - 1] = parse_line(text, number)
         return attrs.evolve(self, raw=tuple(raw), statements=tuple(statements))
 
 
@@ -291,7 +307,7 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
     where = os.fspath(path)
     try:
         with open(where, "rb") as handle:
-            return handle.read()
+            return read_limited(handle, where)
     except FileNotFoundError:
         raise InputError(f"{where}: no such file; check the path") from None
     except IsADirectoryError:
@@ -300,6 +316,25 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
         raise InputError(f"{where}: permission denied; check the file's permissions") from None
     except OSError as exc:
         raise InputError(f"{where}: cannot read it ({exc.strerror or exc})") from None
+
+
+def read_limited(stream: BinaryIO, where: str) -> bytes:
+    """All of ``stream``, refusing more than :data:`~ipo46xx.sniff.MAX_BYTES` at once.
+
+    ``/dev/zero``, a disk image or an endless pipe given by mistake stops at the limit
+    instead of filling the memory.
+
+    >>> import io
+    >>> read_limited(io.BytesIO(b"SET A 1"), "standard input")
+    b'SET A 1'
+    """
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise InputError(
+            f"{where} is larger than {MAX_BYTES // (1024 * 1024)} MiB, which no settings file "
+            "is; check what you gave"
+        )
+    return data
 
 
 def unified_diff(

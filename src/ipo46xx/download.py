@@ -13,13 +13,15 @@ import contextlib
 import hashlib
 import http.client
 import logging
+import math
+import re
 import socket
 import ssl
 import threading
 import urllib.parse
 
 from .errors import FetchError, InputError
-from .sniff import not_settings_reason
+from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -35,8 +37,6 @@ __all__ = [
 DEFAULT_TIMEOUT = 15.0
 """Seconds to wait for the IP Office to connect and to answer."""
 
-MAX_BYTES = 4 * 1024 * 1024
-"""A larger body is not a settings file (Avaya's whole template is about 1 MB)."""
 
 SETTINGS_NAME = "46xxsettings.txt"
 
@@ -57,6 +57,8 @@ def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
     if not text:
         raise InputError("the IP Office address is empty; give an address such as 192.168.42.1")
     if "://" not in text:
+        if text.count(":") > 1 and not text.startswith("["):
+            text = f"[{text}]"  # a bare IPv6 address; a URL writes it in brackets
         text = "http://" + text
     parts = _split(text)
     if parts.scheme not in ("http", "https"):
@@ -74,12 +76,27 @@ def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
 
 
 def _split(url: str) -> urllib.parse.SplitResult:
+    shown = _USERINFO.sub("//", url)  # never echo a password
     try:
         parts = urllib.parse.urlsplit(url)
-        parts.port  # noqa: B018  (validates the port)
     except ValueError as exc:
-        raise InputError(f"{url} is not a valid URL ({exc})") from None
+        raise InputError(f"{shown} is not a valid URL ({exc})") from None
+    if parts.password is not None:
+        raise InputError(
+            f"{shown}: the address contains a password; the IP Office's file service needs "
+            "none, and a password on the command line ends up in shell history and logs. "
+            "Remove user:password@ from it"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 and re.search(r":[^\]]*\Z", parts.netloc):
+        raise InputError(f"{shown}: the port must be a number from 1 to 65535")
     return parts
+
+
+_USERINFO = re.compile(r"//[^/?#]*@")
 
 
 def normalize_pin(pin: str) -> str:
@@ -186,11 +203,17 @@ def download(
     ...
     ipo46xx.errors.InputError: the download time limit must be more than 0 seconds, not 0
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout < math.inf
+    ):
         raise InputError(f"the download time limit must be more than 0 seconds, not {timeout!r}")
     parts = _split(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{url}: only http:// and https:// URLs can be fetched")
+        raise InputError(
+            f"{_USERINFO.sub('//', url)}: only http:// and https:// URLs can be fetched"
+        )
     wanted = normalize_pin(pin) if pin is not None else None
     context = _context(url, verify, cafile, wanted)
     connection: http.client.HTTPConnection

@@ -9,6 +9,9 @@ shape the run did not produce.  The same functions drive the real run and the dr
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping, Sequence
+
 import attrs
 
 from .errors import TargetChangedError
@@ -24,12 +27,20 @@ __all__ = [
     "decide_restore",
     "decide_rollback",
     "decide_stage",
+    "reservation",
+    "situation",
 ]
 
 SETTINGS = "46xxsettings.txt"
 BACKUP = "46xxsettings.bak"
 
 View = dict[str, "str | None"]
+
+EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+"""SHA-256 of no bytes: what a name reserved by an exclusive create holds."""
+
+# The renames of the flow, by step name: (source, target).
+RENAMES = {"park": (SETTINGS, BACKUP), "unpark": (BACKUP, SETTINGS)}
 
 
 @attrs.frozen
@@ -77,17 +88,18 @@ class Expect:
         return cls(*(journal.digest(k) for k in ("original", "staged", "restored", "regenerated")))
 
 
+def _role(digest: str | None, expect: Expect) -> str:
+    if digest is None:
+        return "absent"
+    for role in ("original", "staged", "restored"):
+        if digest == getattr(expect, role):
+            return f"the {role} file"
+    return "a file this run did not write"
+
+
 def changed(view: View, expect: Expect, doing: str) -> TargetChangedError:
     """The error for a target in a shape ``doing`` did not leave it in."""
-
-    def name(digest: str | None) -> str:
-        if digest is None:
-            return "absent"
-        for role in ("original", "staged", "restored"):
-            if digest == getattr(expect, role):
-                return f"the {role} file"
-        return "a file this run did not write"
-
+    name = functools.partial(_role, expect=expect)
     return TargetChangedError(
         f"the target changed under us: {SETTINGS} is {name(view[SETTINGS])} and {BACKUP} is "
         f"{name(view[BACKUP])}, which {doing} does not expect. Nothing more was changed; "
@@ -173,3 +185,49 @@ def decide_rollback(view: View, expect: Expect) -> Action | None:
         if txt is None:
             return None
     raise changed(view, expect, "rollback")
+
+
+def reservation(view: View, steps: Sequence[Mapping[str, str]]) -> str | None:
+    """The empty file an interrupted rename of this run reserved, if one is there.
+
+    Renaming without overwrite may first reserve the new name with an empty exclusive
+    create, then replace it (no ``renameat2``: FUSE, macOS).  A crash between the two
+    leaves the source intact plus an empty target; the journal shows the rename as
+    started, and the target was absent when it started (else it would not have run).
+
+    >>> view = {SETTINGS: "o", BACKUP: EMPTY}
+    >>> reservation(view, [{"step": "park", "status": "started"}])
+    '46xxsettings.bak'
+    >>> reservation(view, [{"step": "park", "status": "done"}]) is None
+    True
+    """
+    if not steps or steps[-1].get("status") != "started":
+        return None
+    source, target = RENAMES.get(steps[-1].get("step", ""), ("", ""))
+    if source and view[target] == EMPTY and view[source] is not None:
+        return target
+    return None
+
+
+def situation(view: View, expect: Expect, where: str) -> str:
+    """What the target holds now and what the IP Office serves meanwhile, in words.
+
+    >>> text = situation({SETTINGS: None, BACKUP: "o"}, Expect(original="o"), "memory://")
+    >>> text[text.index("serves") :]
+    'serves its auto-generated file meanwhile.'
+    """
+    txt = view[SETTINGS]
+    if txt is None:
+        serves = "its auto-generated file"
+    elif txt == expect.staged:
+        serves = "the staged file (TRUSTCERTS blanked)"
+    elif txt == expect.original:
+        serves = "the administrator's file, as before"
+    elif txt == expect.restored:
+        serves = "the administrator's file with the new root CA"
+    else:
+        serves = f"that {SETTINGS}"
+    return (
+        f"Now on {where}: {SETTINGS} is {_role(txt, expect)} and {BACKUP} is "
+        f"{_role(view[BACKUP], expect)}, so the IP Office serves {serves} meanwhile."
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import hashlib
 import json
 import os
@@ -21,11 +22,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from .errors import JournalError, LockedError
+from .storage.base import temporary_name
 
 __all__ = ["Journal", "default_state_dir", "state_lock"]
 
 JOURNAL = "journal.json"
 FORMAT = 1
+STATES = ("new", "staging", "staged", "restoring", "restored", "rolling-back", "rolled-back")
+KINDS = ("served", "original", "staged", "restored", "regenerated")
+_SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+_RECOVER = (
+    "move the folder aside to start over, after making sure the target holds the "
+    "administrator's file (the journal keeps a copy of it as original.txt)"
+)
 
 
 def default_state_dir(target_url: str) -> pathlib.Path:
@@ -46,13 +55,40 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
+@contextlib.contextmanager
+def _writing(folder: pathlib.Path) -> Iterator[None]:
+    """Turn a failure to write the state folder into a :class:`JournalError`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            reason = "no space left on its file system"
+        elif exc.errno == errno.EROFS:
+            reason = "its file system is read-only"
+        elif isinstance(exc, PermissionError):
+            reason = "permission denied"
+        elif isinstance(exc, (NotADirectoryError, FileExistsError)):
+            reason = "a part of its path is a file, not a folder"
+        else:
+            reason = exc.strerror or str(exc)
+        raise JournalError(
+            f"cannot write the journal in {folder}: {reason}; make room or make it writable, "
+            "or choose another folder with --state-dir, then run the command again"
+        ) from None
+
+
 def _write_atomically(path: pathlib.Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # a full disk must not also keep a half journal
+        raise
     with contextlib.suppress(OSError):
         fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -64,9 +100,10 @@ def _write_atomically(path: pathlib.Path, data: bytes) -> None:
 @contextlib.contextmanager
 def state_lock(folder: pathlib.Path, target_url: str) -> Iterator[None]:
     """Hold the target's lock for the duration; a second holder fails at once."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "lock"
-    handle = open(path, "a+")  # noqa: SIM115  (held for the whole block)
+    with _writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")  # noqa: SIM115  (held for the whole block)
     try:
         if sys.platform == "win32":
             import msvcrt  # noqa: PLC0415
@@ -101,13 +138,13 @@ class Journal:
     @classmethod
     def create(cls, folder: pathlib.Path, target: str, ipo: str) -> Journal:
         """A fresh journal; a previous run's files move to ``runs/<time>/``."""
-        folder.mkdir(parents=True, exist_ok=True)
-        if (folder / JOURNAL).exists():
-            archive = folder / "runs" / _now().replace(":", "")
-            archive.mkdir(parents=True, exist_ok=True)
-            for path in folder.iterdir():
-                if path.is_file() and path.name != "lock":
-                    path.rename(archive / path.name)
+        with _writing(folder):
+            folder.mkdir(parents=True, exist_ok=True)
+            if (folder / JOURNAL).exists():
+                archive = _new_archive(folder / "runs")
+                for path in folder.iterdir():
+                    if path.is_file() and path.name != "lock":
+                        path.rename(archive / path.name)
         journal = cls(
             folder,
             {
@@ -125,28 +162,29 @@ class Journal:
         return journal
 
     @classmethod
-    def load(cls, folder: pathlib.Path) -> Journal | None:
-        """The journal in ``folder``, or ``None`` when there is none."""
+    def load(cls, folder: pathlib.Path, target: str | None = None) -> Journal | None:
+        """The journal in ``folder``, or ``None`` when there is none.
+
+        With ``target``, a journal that records another target is refused: one folder,
+        one card.
+        """
         path = folder / JOURNAL
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
+            raise JournalError(f"the journal {path} cannot be read ({exc}); {_RECOVER}") from None
+        problem = _problem(data)
+        if problem is not None:
             raise JournalError(
-                f"the journal {path} cannot be read ({exc}); move the folder aside to start "
-                "over, after making sure the target holds the administrator's file"
-            ) from None
-        required = {"state": str, "target": str, "files": dict, "steps": list}
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != FORMAT
-            or any(not isinstance(data.get(key), kind) for key, kind in required.items())
-        ):
+                f"{path} is not a usable ipo46xx journal of format {FORMAT}: {problem} "
+                f"(damaged, or edited by hand?); {_RECOVER}"
+            )
+        if target is not None and data["target"] != target:
             raise JournalError(
-                f"{path} is not an ipo46xx journal of format {FORMAT} (damaged?); move the "
-                "folder aside to start over, after making sure the target holds the "
-                "administrator's file"
+                f"the journal in {folder} records the target {data['target']}, not {target}; "
+                f"give --target {data['target']}, or another --state-dir for {target}"
             )
         return cls(folder, data)
 
@@ -161,13 +199,15 @@ class Journal:
     def save(self) -> None:
         self.data["updated"] = _now()
         text = json.dumps(self.data, indent=2, sort_keys=True) + "\n"
-        _write_atomically(self.folder / JOURNAL, text.encode("utf-8"))
+        with _writing(self.folder):
+            _write_atomically(self.folder / JOURNAL, text.encode("utf-8"))
 
     def keep(self, kind: str, data: bytes) -> str:
         """Store an exact copy of a file under ``kind``; return its SHA-256."""
         digest = hashlib.sha256(data).hexdigest()
         name = f"{kind}.txt"
-        _write_atomically(self.folder / name, data)
+        with _writing(self.folder):
+            _write_atomically(self.folder / name, data)
         self.data["files"][kind] = {"sha256": digest, "file": name, "size": len(data)}
         self.save()
         return digest
@@ -198,6 +238,26 @@ class Journal:
             )
         return data
 
+    def temporary(self, name: str) -> str:
+        """A fresh temporary name for writing ``name`` on the target, recorded first.
+
+        The clean-up after a crash removes only names recorded here, never another
+        tool's files that happen to look alike.
+        """
+        temporary = temporary_name(name)
+        self.data.setdefault("temporaries", []).append(temporary)
+        self.save()
+        return temporary
+
+    def temporaries(self) -> list[str]:
+        """The temporary names this run recorded (see :meth:`temporary`)."""
+        return list(self.data.get("temporaries", []))
+
+    def forget_temporaries(self) -> None:
+        """Drop the record of temporaries once none of them is left on the target."""
+        if self.data.pop("temporaries", None):
+            self.save()
+
     def step(self, name: str, status: str, detail: str = "") -> None:
         """Record a step's status (``started``, ``done``, ``failed``) and save."""
         steps: list[dict[str, str]] = self.data["steps"]
@@ -207,3 +267,63 @@ class Journal:
         else:
             steps.append(entry)
         self.save()
+
+
+def _new_archive(runs: pathlib.Path) -> pathlib.Path:
+    """A folder under ``runs`` no earlier run used: runs can end within one second."""
+    stamp = _now().replace(":", "")
+    runs.mkdir(parents=True, exist_ok=True)
+    for number in range(1, 10_000):
+        archive = runs / (stamp if number == 1 else f"{stamp}-{number}")
+        try:
+            archive.mkdir()
+        except FileExistsError:
+            continue
+        return archive
+    raise JournalError(f"{runs} holds too many runs archived at {stamp}; move some away")
+
+
+def _problem(data: object) -> str | None:
+    """What makes ``data`` not a journal this version can trust, or ``None``."""
+    if not isinstance(data, dict):
+        return "it is not a JSON object"
+    if data.get("format") != FORMAT:
+        return f"format is {data.get('format')!r}"
+    if data.get("state") not in STATES:
+        return f"state is {data.get('state')!r}, not one of {', '.join(STATES)}"
+    if not isinstance(data.get("target"), str):
+        return "target is not a string"
+    if not isinstance(data.get("ipo"), (str, type(None))):
+        return "ipo is not a string"
+    mapping = data.get("mapping")
+    if mapping is not None and not (
+        isinstance(mapping, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
+    ):
+        return "mapping is not an object of names to names"
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return "files is not an object"
+    for kind, entry in files.items():
+        if kind not in KINDS:
+            return f"files.{kind} is not a kind of file a run keeps"
+        if not isinstance(entry, dict):
+            return f"files.{kind} is not an object"
+        if entry.get("file") != f"{kind}.txt":
+            return f"files.{kind}.file is {entry.get('file')!r}, not {kind}.txt"
+        if not isinstance(entry.get("sha256"), str) or not _SHA256.match(entry["sha256"]):
+            return f"files.{kind}.sha256 is not a SHA-256 in hex"
+        if not isinstance(entry.get("size"), int):
+            return f"files.{kind}.size is not a number"
+    temporaries = data.get("temporaries", [])
+    if not isinstance(temporaries, list) or not all(isinstance(t, str) for t in temporaries):
+        return "temporaries is not a list of file names"
+    steps = data.get("steps")
+    if not isinstance(steps, list):
+        return "steps is not a list"
+    for number, step in enumerate(steps, 1):
+        if not isinstance(step, dict) or not all(
+            isinstance(step.get(key), str) for key in ("step", "status", "detail")
+        ):
+            return f"steps entry {number} is not a step (step, status, detail)"
+    return None

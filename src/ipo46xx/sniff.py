@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["not_settings_reason"]
+__all__ = ["MAX_BYTES", "not_settings_reason"]
+
+MAX_BYTES = 4 * 1024 * 1024
+"""A larger input is not a settings file (Avaya's whole template is about 1 MB)."""
 
 _SAMPLE = 4096
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from .document import Change, Edit, SettingsFile
-from .errors import MappingError, TrustcertsError
+from .errors import InputError, MappingError, TrustcertsError
 from .statements import Assignment
 
 __all__ = [
@@ -39,6 +39,7 @@ ROOT_CA_PATTERN = re.compile(r"Root-CA-[0-9A-Fa-f]{8}\.pem\Z")
 """File name of an IP Office self-signed root CA, e.g. ``Root-CA-0214515C.pem``."""
 
 _NAME = "TRUSTCERTS"
+_OLD_EXAMPLE = "Root-CA-0214515C.pem"
 _FORBIDDEN = frozenset(' \t,"\u201c\u201d\u2018\u2019')
 
 
@@ -112,7 +113,7 @@ def validate_name(name: str) -> str:
 def _rewrite(doc: SettingsFile, new_values: Mapping[int, str]) -> Edit:
     """Put each new value (unquoted) in place of the old one on its line."""
     changes: list[Change] = []
-    result = doc
+    texts: dict[int, str] = {}
     for statement in _active(doc):
         if statement.line not in new_values:
             continue
@@ -137,9 +138,10 @@ def _rewrite(doc: SettingsFile, new_values: Mapping[int, str]) -> Edit:
         else:
             new = old[:start] + " " + rendered + old[start:]
         if new != old:
-            result = result.replace_line(statement.line, new)
+            texts[statement.line] = new
             changes.append(Change(statement.line, old, new))
-    return Edit(document=result, changes=tuple(changes))
+    # One copy for all the lines: a copy per line made big edits quadratic.
+    return Edit(document=doc.replace_lines(texts) if texts else doc, changes=tuple(changes))
 
 
 def blank_trustcerts(doc: SettingsFile) -> Edit:
@@ -173,6 +175,11 @@ def replace_trustcerts(doc: SettingsFile, mapping: Mapping[str, str]) -> Edit:
     >>> edit.changes[0].new
     'SET TRUSTCERTS "MyCA.pem,Root-CA-1A2B3C4D.pem"'
     """
+    if not isinstance(mapping, Mapping):
+        raise MappingError(
+            f"expected a mapping of old to new names (a dict such as {{{_OLD_EXAMPLE!r}: ...}}), "
+            f"not {type(mapping).__name__}"
+        )
     for old, new in mapping.items():
         validate_name(old)
         validate_name(new)
@@ -207,6 +214,10 @@ def trustcerts_mapping(old_names: Iterable[str], new_doc: SettingsFile) -> dict[
     >>> trustcerts_mapping(["MyCA.pem", "Root-CA-0214515C.pem"], new)
     {'Root-CA-0214515C.pem': 'Root-CA-1A2B3C4D.pem'}
     """
+    if isinstance(old_names, (str, bytes)):
+        raise InputError(
+            f"expected a list of names, not the string {old_names!r}; write [{old_names!r}]"
+        )
     old = list(dict.fromkeys(old_names))
     new = list(dict.fromkeys(name for t in trustcerts(new_doc) for name in t.names))
     removed = [n for n in old if ROOT_CA_PATTERN.match(n) and n not in new]

@@ -81,6 +81,19 @@ def _version() -> str:
     return __version__
 
 
+def _log_verbosely() -> None:
+    """ipo46xx's records in full on standard error; other libraries' at INFO at most, and
+    never a record that carries an authentication token (NTLM messages can be cracked)."""
+    from ..logfilter import SecretFilter  # noqa: PLC0415
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+
+
 def _exit_status(exc: BaseException) -> int:
     from ..errors import JournalError, StateError  # noqa: PLC0415
 
@@ -96,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.verbose:
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        _log_verbosely()
     from ..errors import Ipo46xxError  # noqa: PLC0415
 
     try:

@@ -30,10 +30,44 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one clear line (exit 2) instead of its usage dump."""
+    """argparse with one clear line (exit 2) instead of its usage dump.
+
+    An unknown option names itself, rather than the argument it pushed out of place
+    ("COMMAND required").
+    """
+
+    _argv: list[str] | None = None
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str) -> NoReturn:
+        unknown = self._unknown_option(message)
+        if unknown is not None:
+            message = f"unknown option {unknown}"
         self.exit(EXIT_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def _unknown_option(self, message: str) -> str | None:
+        if message.startswith("unrecognized arguments: "):
+            words = message.split(": ", 1)[1].split()
+            return next((w for w in words if w.startswith("-") and w != "-"), None)
+        if not message.startswith("the following arguments are required"):
+            return None
+        known = list(self._option_string_actions)
+        for word in self._argv or []:
+            if word == "--":
+                break
+            if not word.startswith("-") or word == "-" or word[1:2].isdigit():
+                if self._subparsers is not None:
+                    break  # the command: its options are its own parser's to judge
+                continue
+            name = word.split("=", 1)[0]
+            if not any(option.startswith(name) for option in known):
+                return name
+        return None
 
 
 def out(text: str = "") -> None:
@@ -133,12 +167,19 @@ def parse_pairs(
 
 
 def parse_mapping(pairs: Sequence[str] | None) -> dict[str, str]:
-    """``--replace OLD=NEW`` arguments as a mapping."""
+    """``--replace OLD=NEW`` arguments as a mapping; one old name, one new name."""
+    from ..errors import InputError  # noqa: PLC0415
+
     example = "OLD=NEW, e.g. --replace Root-CA-0214515C.pem=Root-CA-1A2B3C4D.pem"
-    return {
-        old.strip(): new.strip()
-        for old, new in parse_pairs(pairs, "--replace", example, strict=True)
-    }
+    mapping: dict[str, str] = {}
+    for given_old, given_new in parse_pairs(pairs, "--replace", example, strict=True):
+        old, new = given_old.strip(), given_new.strip()
+        if mapping.get(old, new) != new:
+            raise InputError(
+                f"--replace gives two new names for {old}: {mapping[old]} and {new}; keep one"
+            )
+        mapping[old] = new
+    return mapping
 
 
 # -- reading inputs --------------------------------------------------------------------
@@ -146,12 +187,12 @@ def parse_mapping(pairs: Sequence[str] | None) -> dict[str, str]:
 
 def read_input(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
     """The bytes of FILE, '-' or URL, and a name for messages."""
-    from ..document import read_file  # noqa: PLC0415
+    from ..document import read_file, read_limited  # noqa: PLC0415
     from ..errors import InputError  # noqa: PLC0415
     from ..sniff import not_settings_reason  # noqa: PLC0415
 
     if source == "-":
-        data, name = sys.stdin.buffer.read(), "<stdin>"
+        data, name = read_limited(sys.stdin.buffer, "standard input"), "<stdin>"
     elif is_url(source):
         from ..download import fetch  # noqa: PLC0415
 
@@ -192,6 +233,10 @@ def confirm(args: argparse.Namespace, action: str) -> None:
         raise InputError(
             f"{action} changes the target: confirm with --yes when not run from a terminal"
         )
-    answer = input(f"Go ahead and {action}? [y/N] ").strip().lower()
+    try:
+        answer = input(f"Go ahead and {action}? [y/N] ").strip().lower()
+    except EOFError:  # Ctrl-D: no answer is no
+        err("")
+        answer = ""
     if answer not in ("y", "yes"):
         raise InputError(f"{action} cancelled; nothing was changed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 from collections.abc import Callable, Sequence
@@ -179,6 +180,11 @@ def _edit(args: argparse.Namespace, transform: Callable[[SettingsFile], Any]) ->
 
     if args.in_place and (args.file == "-" or "://" in args.file):
         raise InputError("--in-place needs a local file; use -o OUT for standard input or URLs")
+    if args.output == "":
+        raise InputError("-o needs a file name (or - for standard output)")
+    if args.no_backup and not args.in_place:
+        raise InputError("--no-backup goes with --in-place (it skips FILE.orig)")
+    to_stdout = args.output == "-"
     doc = load_input(args.file, args)
     edit = transform(doc)
     new = edit.document
@@ -192,12 +198,12 @@ def _edit(args: argparse.Namespace, transform: Callable[[SettingsFile], Any]) ->
     if args.in_place:
         if edit.changed:
             _write_in_place(pathlib.Path(args.file), data, backup=not args.no_backup)
-    elif args.output:
+    elif args.output and not to_stdout:
         _write_file(pathlib.Path(args.output), data)
-    elif not args.diff:
+    elif to_stdout or not args.diff:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
-    if args.in_place or args.output:
+    if args.in_place or (args.output and not to_stdout):
         lines = ", ".join(str(c.line) for c in edit.changes)
         err(f"changed line(s) {lines}" if edit.changed else "nothing to change")
     return EXIT_OK
@@ -206,14 +212,21 @@ def _edit(args: argparse.Namespace, transform: Callable[[SettingsFile], Any]) ->
 def _write_file(path: pathlib.Path, data: bytes) -> None:
     from ..storage import LocalStorage  # noqa: PLC0415
 
+    path = _through_links(path)
     folder = path.parent if str(path.parent) else pathlib.Path(".")
     LocalStorage(folder).write(path.name, data)
+
+
+def _through_links(path: pathlib.Path) -> pathlib.Path:
+    """The file a symbolic link names: replacing the link would turn it into a copy."""
+    return pathlib.Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def _write_in_place(path: pathlib.Path, data: bytes, *, backup: bool) -> None:
     from ..errors import InputError  # noqa: PLC0415
     from ..storage import LocalStorage  # noqa: PLC0415
 
+    path = _through_links(path)
     folder = LocalStorage(path.parent)
     if backup:
         original = path.name + ".orig"

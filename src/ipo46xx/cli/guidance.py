@@ -24,6 +24,13 @@ def next_steps(state: str, stager: Stager, tls: str = "") -> list[str]:
     >>> next_steps("staged", stager)[2]
     'Step 8: then run `ipo46xx restore --ipo http://192.168.42.1/46xxsettings.txt --target memory:// --state-dir /tmp/journal`.'
     """  # noqa: E501
+    if state == "new":  # no run, or one that stopped before the target was touched
+        if (stager.state_dir / "journal.json").exists():
+            return [
+                "The last run stopped before it changed anything on the target: nothing to "
+                "roll back; stage starts over."
+            ]
+        return ["Nothing is recorded for this target: nothing to roll back; stage starts a run."]
     target = stager.storage.url
     flag = state_flag(stager)
     where = f"--ipo {stager.ipo_url} --target {target}{flag}{tls}"

@@ -59,7 +59,10 @@ def open_target(args: argparse.Namespace) -> Storage:
             )
         import getpass  # noqa: PLC0415
 
-        password = getpass.getpass(f"SMB password for {args.target}: ")
+        try:
+            password = getpass.getpass(f"SMB password for {args.target}: ")
+        except EOFError:  # Ctrl-D at the prompt: no password, so no connection
+            raise InputError(f"no password given for {args.target}; nothing was done") from None
     return open_storage(
         args.target, username=args.smb_user, password=password, encrypt=args.encrypt
     )

@@ -13,6 +13,7 @@ The SMB adapter, and with it smbprotocol, is imported only for ``smb://`` URLs.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import urllib.parse
@@ -64,7 +65,7 @@ def __getattr__(name: str) -> object:
 
 
 def open_storage(
-    url: str,
+    url: str | os.PathLike[str],
     *,
     username: str | None = None,
     password: str | None = None,
@@ -80,6 +81,10 @@ def open_storage(
     >>> open_storage("memory://").list()
     []
     """
+    if isinstance(url, os.PathLike):
+        url = os.fspath(url)
+    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout < math.inf):
+        raise InputError(f"the time limit must be a positive number of seconds, not {timeout!r}")
     if not isinstance(url, str) or not url.strip():
         raise InputError("the target is empty; give a folder path, file:// or smb:// URL")
     if _WINDOWS_PATH.match(url) or "://" not in url:
@@ -124,7 +129,9 @@ def _open_smb(
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise InputError(f"{url}: the port must be a number from 1 to 65535") from None
+        port = 0
+    if port == 0:  # 0 parses, but no server listens there
+        raise InputError(f"{url}: the port must be a number from 1 to 65535")
     if not host:
         raise InputError(f"{url}: no server; use smb://[user@]host[:port]/share/folder")
     segments = [urllib.parse.unquote(s) for s in parts.path.split("/") if s]
@@ -141,7 +148,7 @@ def _open_smb(
         host,
         segments[0],
         "/".join(segments[1:]),
-        port=port or 445,
+        port=port or 445,  # None: no port in the URL
         username=user or username,
         password=password,
         encrypt=encrypt,

@@ -18,6 +18,7 @@ __all__ = [
     "TEMP_PREFIX",
     "Storage",
     "StorageBase",
+    "check_temporary",
     "digest_of",
     "is_temporary",
     "temporary_name",
@@ -51,8 +52,12 @@ class Storage(Protocol):
         """SHA-256 of the file's bytes in hex, or ``None`` when it is not there."""
         ...
 
-    def write(self, name: str, data: bytes) -> None:
-        """Replace or create the file atomically: a temporary name, flush, replace."""
+    def write(self, name: str, data: bytes, *, temporary: str | None = None) -> None:
+        """Replace or create the file atomically: a temporary name, flush, replace.
+
+        ``temporary`` is the temporary name to use (from :func:`temporary_name`), for a
+        caller that records it so as to clean up after a crash; a fresh one by default.
+        """
         ...
 
     def rename(self, source: str, target: str) -> None:
@@ -102,6 +107,21 @@ def temporary_name(name: str) -> str:
     True
     """
     return f"{TEMP_PREFIX}{name}.{secrets.token_hex(6)}.tmp"
+
+
+def check_temporary(temporary: str | None, name: str) -> str:
+    """``temporary`` if it is a temporary name (a fresh one for ``None``), else raise.
+
+    >>> check_temporary(None, "46xxsettings.txt").endswith(".tmp")
+    True
+    """
+    if temporary is None:
+        return temporary_name(name)
+    if not is_temporary(validate_name(temporary)):
+        raise InvalidNameError(
+            f"{temporary!r} is not a temporary name; make one with temporary_name()"
+        )
+    return temporary
 
 
 def is_temporary(name: str) -> bool:

@@ -29,7 +29,7 @@ from ..errors import (
     StorageError,
     TargetExistsError,
 )
-from .base import StorageBase, missing, temporary_name, validate_name
+from .base import StorageBase, check_temporary, missing, validate_name
 
 __all__ = ["LocalStorage"]
 
@@ -65,7 +65,9 @@ class LocalStorage(StorageBase):
     """
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
-        path = pathlib.Path(folder).expanduser().absolute()
+        # Canonical, so that one card is one URL, one journal and one lock however it
+        # is spelled (``/tmp/../x``, a symbolic link to the mount point).
+        path = pathlib.Path(os.path.realpath(pathlib.Path(folder).expanduser()))
         if not path.exists():
             raise LocationNotFoundError(
                 f"folder {path} does not exist; check the path (is the SD card mounted?)"
@@ -84,7 +86,15 @@ class LocalStorage(StorageBase):
         return self._folder.as_uri()
 
     def _path(self, name: str) -> str:
-        return os.path.join(self._folder, validate_name(name))
+        path = os.path.join(self._folder, validate_name(name))
+        if os.path.islink(path):
+            # Replacing or renaming would silently turn the link into a plain file.
+            raise StorageError(
+                f"{name} in {self.url} is a symbolic link (to {os.readlink(path)}); an SD "
+                "card has no links, so this folder is not the SD card itself. Give the card's "
+                "own folder (system/primary) as the target, then run the command again"
+            )
+        return path
 
     def _error(self, exc: OSError, doing: str, name: str, writing: bool) -> StorageError:
         where = f"{self._folder / name}"
@@ -134,9 +144,9 @@ class LocalStorage(StorageBase):
     def exists(self, name: str) -> bool:
         return os.path.isfile(self._path(name))
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes, *, temporary: str | None = None) -> None:
         target = self._path(name)
-        temporary = self._path(temporary_name(name))
+        temporary = self._path(check_temporary(temporary, name))
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         try:
             fd = os.open(temporary, flags, 0o644)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..errors import TargetExistsError
-from .base import StorageBase, missing, validate_name
+from .base import StorageBase, check_temporary, missing, validate_name
 
 __all__ = ["MemoryStorage"]
 
@@ -38,7 +38,8 @@ class MemoryStorage(StorageBase):
     def exists(self, name: str) -> bool:
         return validate_name(name) in self._files
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes, *, temporary: str | None = None) -> None:
+        check_temporary(temporary, name)  # the same refusals as the other adapters
         self._files[validate_name(name)] = bytes(data)
 
     def rename(self, source: str, target: str) -> None:

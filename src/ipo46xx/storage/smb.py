@@ -48,7 +48,7 @@ from ..errors import (
     StorageTimeoutError,
     TargetExistsError,
 )
-from .base import StorageBase, missing, temporary_name, validate_name
+from .base import StorageBase, check_temporary, missing, validate_name
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_TIMEOUT", "SmbStorage"]
 
@@ -113,9 +113,10 @@ class SmbStorage(StorageBase):
     @property
     def url(self) -> str:
         user = f"{self._username}@" if self._username else ""
+        host = f"[{self._host}]" if ":" in self._host else self._host  # IPv6, as URLs write it
         port = f":{self._port}" if self._port != 445 else ""
         folder = "/" + self._folder.replace("\\", "/") if self._folder else ""
-        return f"smb://{user}{self._host}{port}/{self._share}{folder}"
+        return f"smb://{user}{host}{port}/{self._share}{folder}"
 
     @property
     def timeout(self) -> float:
@@ -342,9 +343,9 @@ class SmbStorage(StorageBase):
 
         return self._call("looking for", name, exists, writing=False)
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(self, name: str, data: bytes, *, temporary: str | None = None) -> None:
         target = self._unc(name)
-        temporary = self._unc(temporary_name(name))
+        temporary = self._unc(check_temporary(temporary, name))
 
         def write() -> None:
             kwargs = self._kwargs()

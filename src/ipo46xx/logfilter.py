@@ -1,0 +1,71 @@
+"""A logging filter that keeps authentication tokens and noisy internals out of logs.
+
+Under ``-v`` the command line logs ipo46xx's own records in full, but ``spnego`` and
+``smbprotocol`` log the whole NTLM exchange at DEBUG ("SPNEGO step input/output", the
+SESSION_SETUP buffers in hex), from which a password can be cracked offline.  The
+library never configures logging; the command line installs :class:`SecretFilter` on
+its handler, and any program that logs SMB work can do the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+
+__all__ = ["SecretFilter"]
+
+_SIGNATURE = b"NTLMSSP\x00"
+
+
+def _base64_forms(data: bytes) -> tuple[str, ...]:
+    """``data`` as it appears inside base64 text at each of the three alignments."""
+    forms = []
+    for shift in range(3):
+        encoded = base64.b64encode(b"\x00" * shift + data).decode()
+        # Drop the characters that also depend on the bytes around ``data``.
+        start = (shift * 4 + 2) // 3
+        forms.append(encoded[start : len(encoded) - 4])
+    return tuple(forms)
+
+
+_BASE64 = _base64_forms(_SIGNATURE)
+_HEX = _SIGNATURE[:7].hex()
+_NOT_HEX = re.compile(r"[^0-9a-f]")
+# Words of the records that carry tokens or security buffers, whatever the encoding.
+_WORDS = re.compile(
+    r"spnego|ntlm|gssapi|credssp|sspi|security_buffer|session_setup|step (in|out)put|token",
+    re.IGNORECASE,
+)
+
+
+class SecretFilter(logging.Filter):
+    """Pass ipo46xx's records; others at INFO and above; none that carries a token.
+
+    >>> keep = SecretFilter()
+    >>> keep.filter(logging.LogRecord("ipo46xx.staging", logging.DEBUG, "", 1, "park", (), None))
+    True
+    >>> keep.filter(logging.LogRecord("smbprotocol", logging.DEBUG, "", 1, "buffer", (), None))
+    False
+    """
+
+    def __init__(self, own: str = "ipo46xx", level: int = logging.INFO) -> None:
+        super().__init__()
+        self._own = own
+        self._level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        own = record.name == self._own or record.name.startswith(self._own + ".")
+        if not own and record.levelno < self._level:
+            return False
+        try:
+            message = record.getMessage()
+        except Exception:  # a record that cannot be formatted is not shown
+            return False
+        return not _carries_token(message)
+
+
+def _carries_token(message: str) -> bool:
+    if _WORDS.search(message) or any(form in message for form in _BASE64):
+        return True
+    return _HEX in _NOT_HEX.sub("", message.lower())

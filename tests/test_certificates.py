@@ -295,7 +295,7 @@ def test_default_ports_come_from_the_served_file() -> None:
         ports = [e.port for e in report.endpoints]
         # 411: the phones' default, for the profiles the file gives no TLSPORT (16xx, SIP).
         assert ports == [443, 411, office.tls_port]
-        served = report.endpoints[1]
+        served = report.endpoints[2]
         assert served.certificate is not None
         assert served.certificate.der == load_certificates(office.certificate_pem)[0].der
         assert report.problems == ["expired", "clock-never-set"]
@@ -308,9 +308,9 @@ def test_cli_on_the_emulator_in_process(capsys: pytest.CaptureFixture[str]) -> N
         code = main(["cert", "--ipo", office.url, "--json"])
         document = json.loads(capsys.readouterr().out)
         assert code == 1
-        assert [e["port"] for e in document["endpoints"]] == [443, office.tls_port]
+        assert [e["port"] for e in document["endpoints"]] == [443, 411, office.tls_port]
         assert document["problems"] == ["expired", "clock-never-set"]
-        assert document["endpoints"][1]["not_before"] == "2011-01-01T00:00:00Z"
+        assert document["endpoints"][2]["not_before"] == "2011-01-01T00:00:00Z"
 
         office.regenerate_certificate()
         code = main(["cert", "--ipo", office.url])

@@ -25,10 +25,12 @@ import logging
 import socket
 import stat
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import smbclient
+from smbprotocol.connection import Connection
 from smbprotocol.exceptions import (
     LogonFailure,
     SMBAuthenticationError,
@@ -291,6 +293,15 @@ class SmbStorage(StorageBase):
             self.url,
             "required" if self._encrypt else "if offered",
         )
+        key = f"{self._host.lower()}:{self._port}"
+        connection = self._cache.get(key)
+        if connection is None or not connection.transport.connected:
+            # A client GUID per connection: Samba hands every connection that shares one
+            # (smbclient's default: one per process) to one smbd process, which serialises
+            # them and, with many at once (a fleet), stalls some.
+            connection = Connection(uuid.uuid4(), self._host, self._port, require_signing=True)
+            connection.connect(timeout=self._connect_timeout)
+            self._cache[key] = connection
         smbclient.register_session(
             self._host,
             username=self._username,

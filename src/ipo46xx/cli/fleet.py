@@ -335,8 +335,13 @@ def single_json(result: SiteResult) -> dict[str, Any]:
     if value is None:
         return {}
     if result.action == "status":
-        return status_json(value, result)
+        from .staging import status_json, status_steps  # noqa: PLC0415
+
+        steps = status_steps(value, result.stager) if result.stager is not None else []
+        return status_json(value, steps)
     if result.action == "verify":
+        from .staging import verify_json  # noqa: PLC0415
+
         return verify_json(value)
     if result.action == "cert":
         from .cert import report_json  # noqa: PLC0415
@@ -345,40 +350,3 @@ def single_json(result: SiteResult) -> dict[str, Any]:
     if hasattr(value, "steps"):  # a Plan: the dry run
         return {"plan": {"steps": value.steps, "notes": value.notes, "diff": value.diff}}
     return {"done": list(value.done)}
-
-
-def status_json(status: Any, result: SiteResult) -> dict[str, Any]:
-    """The single-site ``status --json`` document."""
-    from .guidance import next_steps  # noqa: PLC0415
-
-    steps: list[str] = []
-    if result.stager is not None:
-        steps = (
-            next_steps(status.state, result.stager)
-            if status.recorded
-            else [
-                "nothing recorded for this target yet; start with stage "
-                f"(journal: {result.stager.state_dir})"
-            ]
-        )
-    return {
-        "state": status.state,
-        "target": status.target,
-        "ipo": status.ipo,
-        "files": status.files,
-        "steps": status.steps,
-        "next": steps,
-    }
-
-
-def verify_json(verification: Any) -> dict[str, Any]:
-    """The single-site ``verify --json`` document."""
-    from .staging import trust_json  # noqa: PLC0415
-
-    return {
-        "ok": verification.ok,
-        "state": verification.state,
-        "message": verification.message,
-        "served_sha256": verification.served_sha256,
-        "trust": trust_json(verification.trust),
-    }

@@ -24,7 +24,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..staging import Outcome, Stager
+    from ..staging import Outcome, Stager, Status, Verification
     from ..storage import Storage
     from ..trust import TrustReport
 
@@ -176,29 +176,46 @@ def _ask(args: argparse.Namespace, question: Any) -> Any:
         storage.close()
 
 
-def cmd_status(args: argparse.Namespace) -> int:
+def status_steps(status: Status, stager: Stager, tls: str = "") -> list[str]:
+    """The next steps ``status`` prints for a run (or for a target without one)."""
     from .guidance import next_steps  # noqa: PLC0415
 
-    def question(stager: Stager) -> tuple[Any, list[str]]:
+    if status.recorded:
+        return next_steps(status.state, stager, tls)
+    return [f"nothing recorded for this target yet; start with stage (journal: {stager.state_dir})"]
+
+
+def status_json(status: Status, steps: list[str]) -> dict[str, Any]:
+    """The ``status --json`` document."""
+    return {
+        "state": status.state,
+        "target": status.target,
+        "ipo": status.ipo,
+        "files": status.files,
+        "steps": status.steps,
+        "next": steps,
+    }
+
+
+def verify_json(result: Verification) -> dict[str, Any]:
+    """The ``verify --json`` document."""
+    return {
+        "ok": result.ok,
+        "state": result.state,
+        "message": result.message,
+        "served_sha256": result.served_sha256,
+        "trust": trust_json(result.trust),
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    def question(stager: Stager) -> tuple[Status, list[str]]:
         status = stager.status()
-        if status.recorded:
-            return status, next_steps(status.state, stager, tls_flags(args))
-        return status, [
-            f"nothing recorded for this target yet; start with stage (journal: {stager.state_dir})"
-        ]
+        return status, status_steps(status, stager, tls_flags(args))
 
     status, steps = _ask(args, question)
     if args.json:
-        print_json(
-            {
-                "state": status.state,
-                "target": status.target,
-                "ipo": status.ipo,
-                "files": status.files,
-                "steps": status.steps,
-                "next": steps,
-            }
-        )
+        print_json(status_json(status, steps))
         return EXIT_OK
     out(f"target: {status.target}")
     out(f"IP Office: {status.ipo or '(none recorded)'}")
@@ -217,15 +234,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     result = _ask(args, lambda stager: stager.verify())
     if args.json:
-        print_json(
-            {
-                "ok": result.ok,
-                "state": result.state,
-                "message": result.message,
-                "served_sha256": result.served_sha256,
-                "trust": trust_json(result.trust),
-            }
-        )
+        print_json(verify_json(result))
     else:
         out(("ok: " if result.ok else "PROBLEM: ") + result.message)
         if result.diff:

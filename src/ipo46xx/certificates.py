@@ -389,6 +389,7 @@ def served_tls_ports(
     """Every ``TLSPORT`` that the file the IP Office serves gives any phone profile."""
     from .document import parse  # noqa: PLC0415
     from .download import fetch, settings_url  # noqa: PLC0415
+
     url = settings_url(ipo)
     doc = parse(fetch(url, verify=verify, cafile=cafile, pin=pin, timeout=timeout))
     return phone_tls_ports(doc)

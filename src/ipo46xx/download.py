@@ -20,7 +20,7 @@ import ssl
 import threading
 import urllib.parse
 
-from .errors import FetchError, InputError
+from .errors import FetchError, InputError, NotServedError
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
@@ -332,10 +332,10 @@ def _read_body(url: str, response: http.client.HTTPResponse) -> bytes:
 
 def _http_error(url: str, code: int, reason: object) -> FetchError:
     name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
-    if code == 404 and name != SETTINGS_NAME and not name.lower().endswith(".txt"):
-        return FetchError(f"{url}: not found (HTTP 404); the IP Office does not serve {name}")
+    if code == 404 and name.lower() != SETTINGS_NAME.lower():
+        return NotServedError(f"{url}: not found (HTTP 404); the IP Office does not serve {name}")
     if code == 404:
-        return FetchError(
+        return NotServedError(
             f"{url}: not found (HTTP 404). The path is case-sensitive: it must be "
             f"/{SETTINGS_NAME} exactly; check also that this is the IP Office's address"
         )

@@ -76,6 +76,10 @@ class FetchError(Ipo46xxError):
     """The IP Office could not be reached, or did not answer with a settings file."""
 
 
+class NotServedError(FetchError):
+    """The server has no such file (HTTP 404)."""
+
+
 class StateError(Ipo46xxError):
     """A staging step cannot run from the state the journal records."""
 

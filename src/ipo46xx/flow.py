@@ -10,7 +10,7 @@ shape the run did not produce.  The same functions drive the real run and the dr
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
@@ -22,6 +22,7 @@ __all__ = [
     "SETTINGS",
     "Action",
     "Expect",
+    "Unit",
     "View",
     "changed",
     "decide_restore",
@@ -66,7 +67,7 @@ class Action:
                 "staged": "the edited file (TRUSTCERTS blanked)",
                 "restored": "the administrator's file with the new root CA name",
                 "original": "the administrator's original file from the journal",
-            }[self.kind]
+            }[self.kind.partition("@")[0]]
             return f"write {what} as {self.name} on {where} (atomic), then read it back"
         if self.op == "remove":
             return f"remove {self.name} from {where}"
@@ -86,6 +87,61 @@ class Expect:
     def of(cls, journal: Journal) -> Expect:
         """The hashes recorded in ``journal``."""
         return cls(*(journal.digest(k) for k in ("original", "staged", "restored", "regenerated")))
+
+
+@attrs.frozen
+class Unit:
+    """One file of a run and its parked copy, and how the journal names their copies.
+
+    The decisions are written for ``46xxsettings.txt`` and ``46xxsettings.bak``; a unit
+    applies them to another file of the chain (``46xxspecials.txt`` and
+    ``46xxspecials.bak``), whose journal copies are ``original@46xxspecials.txt`` and so on.
+
+    >>> Unit("46xxspecials.txt").backup
+    '46xxspecials.bak'
+    >>> Unit("46xxspecials.txt").own(Action("park", "rename", SETTINGS, BACKUP)).target
+    '46xxspecials.bak'
+    """
+
+    name: str = SETTINGS
+
+    @property
+    def primary(self) -> bool:
+        return self.name == SETTINGS
+
+    @property
+    def backup(self) -> str:
+        stem = self.name[:-4] if self.name.lower().endswith(".txt") else self.name
+        return stem + ".bak"
+
+    def kind(self, role: str) -> str:
+        """The journal's name for this unit's copy in ``role`` (original, staged, ...)."""
+        return role if self.primary else f"{role}@{self.name}"
+
+    def step(self, step: str) -> str:
+        return step if self.primary else f"{step}@{self.name}"
+
+    def view(self, digest: Callable[[str], str | None]) -> View:
+        """The unit's two files, by the names the decisions use."""
+        return {SETTINGS: digest(self.name), BACKUP: digest(self.backup)}
+
+    def expect(self, journal: Journal) -> Expect:
+        if self.primary:
+            return Expect.of(journal)
+        return Expect(*(journal.digest(self.kind(k)) for k in ("original", "staged", "restored")))
+
+    def own(self, action: Action) -> Action:
+        """``action`` on this unit's files."""
+        if self.primary:
+            return action
+        names = {SETTINGS: self.name, BACKUP: self.backup}
+        return attrs.evolve(
+            action,
+            step=self.step(action.step),
+            name=names.get(action.name, action.name),
+            target=names.get(action.target, action.target),
+            kind=self.kind(action.kind) if action.kind else "",
+        )
 
 
 def _role(digest: str | None, expect: Expect) -> str:
@@ -187,13 +243,15 @@ def decide_rollback(view: View, expect: Expect) -> Action | None:
     raise changed(view, expect, "rollback")
 
 
-def reservation(view: View, steps: Sequence[Mapping[str, str]]) -> str | None:
+def reservation(view: View, steps: Sequence[Mapping[str, str]], suffix: str = "") -> str | None:
     """The empty file an interrupted rename of this run reserved, if one is there.
 
     Renaming without overwrite may first reserve the new name with an empty exclusive
     create, then replace it (no ``renameat2``: FUSE, macOS).  A crash between the two
     leaves the source intact plus an empty target; the journal shows the rename as
     started, and the target was absent when it started (else it would not have run).
+    ``suffix`` names the unit the view is of (empty for ``46xxsettings.txt``); the result
+    is in the view's names.
 
     >>> view = {SETTINGS: "o", BACKUP: EMPTY}
     >>> reservation(view, [{"step": "park", "status": "started"}])
@@ -203,7 +261,10 @@ def reservation(view: View, steps: Sequence[Mapping[str, str]]) -> str | None:
     """
     if not steps or steps[-1].get("status") != "started":
         return None
-    source, target = RENAMES.get(steps[-1].get("step", ""), ("", ""))
+    step, _, unit = steps[-1].get("step", "").partition("@")
+    if unit != suffix:
+        return None
+    source, target = RENAMES.get(step, ("", ""))
     if source and view[target] == EMPTY and view[source] is not None:
         return target
     return None

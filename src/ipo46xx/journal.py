@@ -30,6 +30,8 @@ JOURNAL = "journal.json"
 FORMAT = 1
 STATES = ("new", "staging", "staged", "restoring", "restored", "rolling-back", "rolled-back")
 KINDS = ("served", "original", "staged", "restored", "regenerated")
+_PER_FILE = ("original", "staged", "restored")  # kinds kept for each other file of a run
+_PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 _RECOVER = (
     "move the folder aside to start over, after making sure the target holds the "
@@ -301,11 +303,27 @@ def _problem(data: object) -> str | None:
         and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
     ):
         return "mapping is not an object of names to names"
+    for key, kind, what in (
+        ("extras", str, "file names"),
+        ("tls_ports", int, "port numbers"),
+        ("warnings", str, "sentences"),
+        ("had_root_ca", str, "phone profiles"),
+        ("chain", str, "sentences"),
+    ):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(
+            isinstance(v, kind) and not isinstance(v, bool) for v in value
+        ):
+            return f"{key} is not a list of {what}"
+    extras = data.get("extras", [])
+    if any(not _PLAIN.match(name) for name in extras):
+        return "extras holds a name that is not a plain file name"
     files = data.get("files")
     if not isinstance(files, dict):
         return "files is not an object"
     for kind, entry in files.items():
-        if kind not in KINDS:
+        role, _, name = kind.partition("@")
+        if role not in KINDS or (name and (name not in extras or role not in _PER_FILE)):
             return f"files.{kind} is not a kind of file a run keeps"
         if not isinstance(entry, dict):
             return f"files.{kind} is not an object"

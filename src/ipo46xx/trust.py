@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from .certificates import Certificate, Endpoint, load_certificates
+from .chain import Chain
 from .document import SettingsFile
 from .errors import Ipo46xxError
 from .evaluation import Loader
@@ -103,13 +104,16 @@ def check_trust(
     fetch_file: FileFetcher,
     *,
     loader: Loader | None = None,
+    chain: Chain | None = None,
     now: dt.datetime | None = None,
 ) -> TrustReport:
     """Judge every profile's ``TRUSTCERTS`` in ``doc`` against the identity certificates
     the IP Office presents at ``endpoints``.
 
     ``fetch_file`` downloads a root CA file by name from the IP Office's file service;
-    ``loader`` gives the files a ``GET`` reaches (as for :func:`ipo46xx.evaluate`).
+    ``loader`` gives the files a ``GET`` reaches (as for :func:`ipo46xx.evaluate`);
+    ``chain``, when given, is what each profile gets from its whole chain (upgrade script
+    first), and ``doc`` and ``loader`` are not evaluated.
 
     >>> from ipo46xx import parse
     >>> report = check_trust(parse(b'SET TRUSTCERTS ""'), [], lambda name: b"")
@@ -120,14 +124,25 @@ def check_trust(
     identities = [e for e in endpoints if e.certificate is not None]
     verdicts: dict[str, RootCa] = {}
     profiles = []
-    for profile, setting in settings_per_profile(doc, "TRUSTCERTS", loader).items():
-        names = names_of(setting.value) if setting is not None else []
-        source = None if setting is None else f"{setting.file} line {setting.line}"
+    if chain is not None:
+        decided = [
+            (d.profile, d.value, None if d.file is None else f"{d.file} line {d.line}")
+            for d in chain.decisions
+        ]
+    else:
+        decided = [
+            (profile, None, None)
+            if setting is None
+            else (profile, setting.value, f"{setting.file} line {setting.line}")
+            for profile, setting in settings_per_profile(doc, "TRUSTCERTS", loader).items()
+        ]
+    for profile, value, source in decided:
+        names = names_of(value) if value is not None else []
         own = [n for n in names if ROOT_CA_PATTERN.match(n)]
         if not own:
             reason = (
                 "TRUSTCERTS is not set"
-                if setting is None
+                if value is None
                 else "TRUSTCERTS is empty: trusts no IP Office root CA"
                 if not names
                 else f"names no IP Office root CA ({', '.join(names)}; not judged)"

@@ -113,8 +113,13 @@ def _print_trust(trust: TrustReport | None) -> None:
     if trust is None:
         return
     out(f"trust: {trust.summary()}")
+    groups: dict[str, list[str]] = {}
     for profile in trust.failing + trust.unknown:
-        out(f"  {profile.profile}: {profile.reason}")
+        groups.setdefault(profile.reason, []).append(profile.profile)
+    if len(groups) > 1:  # the summary gives the first reason; say each of them
+        for reason, profiles in groups.items():
+            more = f" and {len(profiles) - 4} more" if len(profiles) > 4 else ""
+            out(f"  {', '.join(profiles[:4])}{more}: {reason}")
 
 
 def _print_outcome(outcome: Outcome, stager: Stager, args: argparse.Namespace) -> None:

@@ -1,0 +1,156 @@
+"""What a run must stage: every file of the phones' chain that gives one a TRUSTCERTS.
+
+The advisory blanks ``TRUSTCERTS`` in ``46xxsettings.txt``; a phone that reads
+``46xxspecials.txt`` (or any file a ``GET`` reaches) after it gets whatever that file sets
+last.  :func:`survey` follows the chain on the IP Office's own file service for every
+profile, finds each file that decides a non-empty ``TRUSTCERTS``, checks that the card
+holds it as served, and proves that once the blanked copies are served, no profile that
+had a ``TRUSTCERTS`` has one any more.  Anything it cannot reach stops the run before
+anything changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+import attrs
+
+from .chain import SETTINGS, Chain, Decision, follow
+from .document import Edit, parse
+from .errors import InputError, TargetChangedError
+from .flow import Expect, Unit
+from .storage import Storage, digest_of
+from .trustlist import ROOT_CA_PATTERN, blank_trustcerts, trustcerts
+
+__all__ = ["Extra", "Survey", "deciding_lines", "survey"]
+
+Fetch = Callable[[str], "bytes | None"]
+_VARIABLE = re.compile(r"\$[A-Za-z0-9_]+")
+
+
+@attrs.frozen
+class Extra:
+    """A file besides ``46xxsettings.txt`` that the run blanks: as on the card, and blanked."""
+
+    name: str
+    original: bytes
+    edit: Edit
+
+    @property
+    def staged(self) -> bytes:
+        return self.edit.document.to_bytes()
+
+    def expect(self) -> tuple[Unit, Expect]:
+        return Unit(self.name), Expect(
+            original=digest_of(self.original), staged=digest_of(self.staged)
+        )
+
+
+@attrs.frozen
+class Survey:
+    """The chain as served, the other files to stage, and who had an IP Office root CA."""
+
+    chain: Chain
+    extras: list[Extra]
+    had_root_ca: list[str]
+
+
+def deciding_lines(decisions: Iterable[Decision]) -> list[str]:
+    """Which file and line decides TRUSTCERTS, grouped by line, in words.
+
+    >>> deciding_lines([Decision("9611 H323", "a.pem", "46xxspecials.txt", 3)])
+    ['46xxspecials.txt line 3 decides TRUSTCERTS "a.pem" for 9611 H323']
+    """
+    groups: dict[tuple[str | None, int | None, str | None], list[str]] = {}
+    for decision in decisions:
+        groups.setdefault((decision.file, decision.line, decision.value), []).append(
+            decision.profile
+        )
+    lines = []
+    for (file, line, value), profiles in groups.items():
+        who = ", ".join(profiles[:6]) + (
+            f" and {len(profiles) - 6} more" if len(profiles) > 6 else ""
+        )
+        if file is None:
+            lines.append(f"no file sets TRUSTCERTS for {who}")
+        else:
+            lines.append(f'{file} line {line} decides TRUSTCERTS "{value}" for {who}')
+    return lines
+
+
+def survey(fetch: Fetch, served: bytes, staged: bytes, card: Storage) -> Survey:
+    """Follow every profile's chain (``fetch`` reads the IP Office's file service by name,
+    ``None`` for a file it does not serve) with ``served`` as its ``46xxsettings.txt``;
+    return the other files on ``card`` that must be blanked, or raise when a TRUSTCERTS
+    is out of reach.  ``staged`` is the blanked ``46xxsettings.txt``.
+    """
+    chain = follow(fetch, overrides={SETTINGS: served})
+    problems: list[str] = []
+    extras: dict[str, Extra] = {}
+    for name, decisions in chain.deciding().items():
+        if name == SETTINGS:
+            continue
+        where = f"{name} line {decisions[0].line}"
+        who = ", ".join(d.profile for d in decisions)
+        if not card.exists(name):
+            problems.append(
+                f"{where} gives {who} a TRUSTCERTS, but {name} is not on {card.url}: the IP "
+                "Office generates it or it comes from elsewhere, so it cannot be changed there"
+            )
+            continue
+        extras[name] = _extra(card, name, chain.files[name])
+    for elsewhere in chain.elsewhere:
+        who = ", ".join(elsewhere.profiles[:6])
+        if _VARIABLE.search(elsewhere.target) and "/" not in elsewhere.target:
+            # Per-device files (GET $MACADDR.txt): the IP Office serves them from its card.
+            for name in _matching(card, elsewhere.target):
+                doc = parse(card.read(name), name=name)
+                if name not in extras and any(t.names for t in trustcerts(doc)):
+                    extras[name] = _extra(card, name, None)
+            continue
+        problems.append(
+            f"{elsewhere.file} line {elsewhere.line}: GET {elsewhere.target} sends {who} to a "
+            "file this IP Office does not serve; what it sets cannot be seen or changed here"
+        )
+    if problems:
+        raise InputError("; ".join(problems) + ". Nothing was changed")
+    after = follow(
+        fetch, overrides={SETTINGS: staged, **{x.name: x.staged for x in extras.values()}}
+    )
+    still = [d for d in after.decisions if d.names]
+    if still:
+        raise InputError(
+            "once staged, phones would still be told to trust a certificate: "
+            + "; ".join(deciding_lines(still))
+            + ". Nothing was changed"
+        )
+    had = [d.profile for d in chain.decisions if any(ROOT_CA_PATTERN.match(n) for n in d.names)]
+    return Survey(chain, list(extras.values()), had)
+
+
+def _extra(card: Storage, name: str, served: bytes | None) -> Extra:
+    unit = Unit(name)
+    data = card.read(name)
+    if served is not None and data != served:
+        raise TargetChangedError(
+            f"the IP Office serves a different {name} than the one on {card.url}; is the "
+            "target the IP Office's SD card folder (system/primary)? Nothing was changed"
+        )
+    if card.exists(unit.backup):
+        raise TargetChangedError(
+            f"{unit.backup} already exists on {card.url} and this run did not make it; it may "
+            f"be someone's only copy of {name}. Move it away, then run stage again"
+        )
+    return Extra(name, data, blank_trustcerts(parse(data, name=name)))
+
+
+def _matching(card: Storage, target: str) -> list[str]:
+    pattern = re.compile(
+        "".join(
+            "[^/\\\\]+" if _VARIABLE.fullmatch(part) else re.escape(part)
+            for part in re.split(r"(\$[A-Za-z0-9_]+)", target)
+        ),
+        re.IGNORECASE,
+    )
+    return sorted(name for name in card.list() if pattern.fullmatch(name))

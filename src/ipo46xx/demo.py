@@ -12,10 +12,11 @@ import tempfile
 from collections.abc import Callable
 
 from .certificates import check_certificates
-from .document import parse
+from .chain import follow
 from .download import fetch
 from .emulator import IpOfficeEmulator
-from .evaluation import Phone, evaluate
+from .errors import NotServedError
+from .evaluation import Phone
 from .staging import Stager
 from .storage import LocalStorage
 
@@ -27,11 +28,20 @@ PHONES = (Phone("9611", sig="H323"), Phone("J179", sig="H323"), Phone("J179", si
 
 
 def _phones_read(url: str, say: Say) -> None:
-    doc = parse(fetch(url), name="46xxsettings.txt")
-    for phone in PHONES:
-        value = evaluate(doc, phone).get("TRUSTCERTS")
-        shown = "(not set)" if value is None else f'"{value}"'
-        say(f"    a {phone.model4} in {phone.sig} reads TRUSTCERTS {shown}")
+    def served(name: str) -> bytes | None:
+        try:
+            return fetch(url.rsplit("/", 1)[0] + "/" + name)
+        except NotServedError:
+            return None
+
+    chain = follow(served, profiles=PHONES)
+    for decision in chain.decisions:
+        phone = decision.profile.replace(" ", " in ")
+        if decision.value is None:
+            say(f"    a {phone} reads no TRUSTCERTS")
+        else:
+            where = f"{decision.file} line {decision.line}"
+            say(f'    a {phone} reads TRUSTCERTS "{decision.value}" ({where})')
 
 
 def _certificate(ipo: IpOfficeEmulator, say: Say) -> None:
@@ -50,6 +60,19 @@ def _certificate(ipo: IpOfficeEmulator, say: Say) -> None:
             say(
                 "    (clock-never-set: dated 1 January 00:00, made by an IP Office without a clock)"
             )
+
+
+def _introduce(ipo: IpOfficeEmulator, folder: pathlib.Path, say: Say) -> None:
+    say("ipo46xx demo: Avaya PSN005042u on a stand-in IP Office")
+    say(f"  IP Office (emulated): {ipo.url}  root CA {ipo.root_ca}")
+    say(f"  SD card folder:       {folder}")
+    say("  The administrator has put an explicit 46xxsettings.txt on the card, and keeps")
+    say("  site settings in 46xxspecials.txt, which its GET reaches and which sets")
+    say("  TRUSTCERTS again. ipo46xx follows every file the phones read, so it blanks,")
+    say("  restores and rolls back both.")
+    say("  Phones read (the file and line that decide it):")
+    _phones_read(ipo.settings_url, say)
+    _certificate(ipo, say)
 
 
 def _section(say: Say, title: str) -> None:
@@ -77,22 +100,19 @@ def run_demo(say: Say) -> int:
     >>> run_demo(lines.append)
     0
     """
-    admin = (importlib.resources.files("ipo46xx") / "data" / "demo-46xxsettings.txt").read_bytes()
+    data = importlib.resources.files("ipo46xx") / "data"
+    admin = (data / "demo-46xxsettings.txt").read_bytes()
+    specials = (data / "demo-46xxspecials.txt").read_bytes()
     with tempfile.TemporaryDirectory(prefix="ipo46xx-demo-") as temporary:
         root = pathlib.Path(temporary)
         folder = root / "sd" / "system" / "primary"
         folder.mkdir(parents=True)
         (folder / "46xxsettings.txt").write_bytes(admin)
+        (folder / "46xxspecials.txt").write_bytes(specials)
         card = LocalStorage(folder)
         with IpOfficeEmulator(card) as ipo:
-            stager = Stager(ipo.url, card, root / "state")
-            say("ipo46xx demo: Avaya PSN005042u on a stand-in IP Office")
-            say(f"  IP Office (emulated): {ipo.url}  root CA {ipo.root_ca}")
-            say(f"  SD card folder:       {folder}")
-            say("  The administrator has put an explicit 46xxsettings.txt on the card.")
-            say("  Phones read:")
-            _phones_read(ipo.settings_url, say)
-            _certificate(ipo, say)
+            stager = Stager(ipo.url, card, root / "state", tls_ports=[ipo.tls_port])
+            _introduce(ipo, folder, say)
 
             _section(say, "Steps 1-5: stage (download, blank TRUSTCERTS, park, write)")
             plan = stager.plan("stage")
@@ -129,11 +149,16 @@ def run_demo(say: Say) -> int:
                 + ("yes" if trusted else "NO")
                 + (f" ({trust.summary()})" if trust is not None else "")
             )
-            ok = check_ok and trusted and new.encode() in card.read("46xxsettings.txt")
+            ok = (
+                check_ok
+                and trusted
+                and new.encode() in card.read("46xxsettings.txt")
+                and new.encode() in card.read("46xxspecials.txt")
+            )
             say("")
             say(
                 "Done: phones that trusted the old root CA now trust the new one, and the "
-                "administrator's own file is back on the card"
+                "administrator's own files are back on the card"
                 if ok
                 else "The demo did not end as expected."
             )

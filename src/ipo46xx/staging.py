@@ -334,14 +334,16 @@ class Stager:
             trust = self._trust(journal)
             problems = [] if trust.ok else [trust.summary()]
             warnings = list(journal.data.get("warnings") or [])
-            diff = ""
-            if journal.digest("original") and journal.digest("restored"):
-                diff = unified_diff(
-                    parse(journal.kept("original")),
-                    parse(journal.kept("restored")),
-                    f"{BACKUP} (administrator's file)",
-                    f"{SETTINGS} (restored)",
+            diff = "".join(
+                unified_diff(
+                    parse(journal.kept(unit.kind("original"))),
+                    parse(journal.kept(unit.kind("restored"))),
+                    f"{unit.backup} (administrator's file)",
+                    f"{unit.name} (restored)",
                 )
+                for unit in self._units(journal)
+                if journal.digest(unit.kind("original")) and journal.digest(unit.kind("restored"))
+            )
             return Outcome("restore", RESTORED, done, diff, problems, warnings, trust)
 
     def rollback(self) -> Outcome:
@@ -710,6 +712,22 @@ class Stager:
             )
         else:
             notes.append(f"there was no explicit {SETTINGS}: the target is left without one")
+        for unit in self._units(journal)[1:]:
+            original = parse(journal.kept(unit.kind("original")), name=unit.backup)
+            if mapping:
+                edit = replace_trustcerts(original, mapping)
+                diff += unified_diff(
+                    original, edit.document, unit.backup, f"{unit.name} (restored)"
+                )
+            elif journal.digest(unit.kind("restored")):
+                restored = parse(journal.kept(unit.kind("restored")))
+                diff += unified_diff(original, restored, unit.backup, f"{unit.name} (restored)")
+            else:
+                old = sorted(_root_cas(original))
+                notes.append(
+                    f"{unit.name} comes back from {unit.backup}"
+                    + (f", with the new root CA name in place of {', '.join(old)}" if old else "")
+                )
         return Plan("restore", steps, diff, notes)
 
     # -- rollback ---------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""The IP Office a run talks to: its file service and the TLS endpoints where phones meet
+its identity certificate, reached with the run's TLS choices (verify, CA file, pin) and
+time limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from .certificates import HTTPS_PORT, Endpoint, host_of, phone_tls_ports, read_endpoint
+from .chain import SETTINGS, Chain, follow
+from .document import SettingsFile, parse
+from .download import download, fetch
+from .errors import Ipo46xxError, NotServedError
+from .trust import TrustReport, check_trust
+
+__all__ = ["IpOffice"]
+
+log = logging.getLogger("ipo46xx.staging")
+
+
+class IpOffice:
+    """One IP Office, by the URL of its ``46xxsettings.txt``.
+
+    ``tls_ports`` are the ports given by the operator (``--tls-port``); without them, the
+    ports are worked out from the files it serves.
+
+    >>> IpOffice("http://192.168.42.1/46xxsettings.txt").ports([], [])
+    [443]
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        verify: bool = True,
+        cafile: str | None = None,
+        pin: str | None = None,
+        timeout: float = 15.0,
+        tls_ports: Sequence[int] = (),
+    ) -> None:
+        self.url = url
+        self._verify, self._cafile, self._pin, self._timeout = verify, cafile, pin, timeout
+        self._tls_ports = list(tls_ports)
+
+    def _at(self, name: str) -> str:
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def fetch(self) -> bytes:
+        """The settings file it serves now."""
+        log.info("downloading %s", self.url)
+        return self._settings(self.url)
+
+    def fetch_file(self, name: str) -> bytes:
+        """Another file of its file service, whatever it holds (a root CA, say)."""
+        log.info("downloading %s", self._at(name))
+        body, _kind = download(
+            self._at(name),
+            verify=self._verify,
+            cafile=self._cafile,
+            pin=self._pin,
+            timeout=self._timeout,
+        )
+        return body
+
+    def fetch_named(self, name: str) -> bytes | None:
+        """A settings file of the phones' chain; ``None`` when it serves none (phones go
+        on)."""
+        try:
+            return self._settings(self._at(name))
+        except NotServedError:
+            return None
+
+    def _settings(self, url: str) -> bytes:
+        return fetch(
+            url, verify=self._verify, cafile=self._cafile, pin=self._pin, timeout=self._timeout
+        )
+
+    def serves(self, name: str) -> bool:
+        try:
+            self.fetch_file(name)
+        except Ipo46xxError:
+            return False
+        return True
+
+    def ports(self, recorded: Sequence[int], docs: Sequence[SettingsFile]) -> list[int]:
+        """Where phones meet the identity certificate: the ports given, or 443, the port
+        of an https:// address, the ports recorded, and every TLSPORT of ``docs``."""
+        if self._tls_ports:
+            return list(self._tls_ports)
+        url_port = host_of(self.url)[1]
+        ports = [HTTPS_PORT] + ([url_port] if url_port else []) + list(recorded)
+        for doc in docs:
+            ports += phone_tls_ports(doc)
+        return list(dict.fromkeys(ports))
+
+    def endpoints(self, recorded: Sequence[int]) -> list[Endpoint]:
+        """The identity certificate presented now on each port phones use."""
+        host = host_of(self.url)[0]
+        now = dt.datetime.now(dt.timezone.utc)
+        ports = self._tls_ports or list(recorded) or self.ports([], [])
+        return [read_endpoint(host, port, timeout=self._timeout, now=now) for port in ports]
+
+    def chain(self, served: bytes | None = None) -> Chain:
+        """Every profile's chain as served now (``served``: its settings file, if known)."""
+        overrides = {SETTINGS: served} if served is not None else {}
+        return follow(self.fetch_named, overrides=overrides)
+
+    def trust(
+        self, recorded: Sequence[int], served: bytes | None = None, chain: Chain | None = None
+    ) -> TrustReport:
+        """The phones' view of the chain served now and the certificate presented now."""
+        served = served if served is not None else self.fetch()
+        chain = chain or self.chain(served)
+        doc = parse(served, name=SETTINGS)
+        return check_trust(doc, self.endpoints(recorded), self.fetch_file, chain=chain)

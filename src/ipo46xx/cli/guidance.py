@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..staging import MANAGER_PATH, Stager
+from ..restoring import MANAGER_PATH
+from ..staging import Stager
 
 
 def state_flag(stager: Stager) -> str:

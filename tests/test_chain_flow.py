@@ -531,3 +531,24 @@ def test_memory_site_for_completeness() -> None:
         assert card.read(SPECIALS_BAK) == OWN
         stager.rollback()
         assert sorted(card.list()) == [SETTINGS, SPECIALS] and card.read(SPECIALS) == OWN
+
+
+def test_8_a_specials_edited_after_stage_stops_the_run_naming_it(
+    make: Callable[..., Site], capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make({SETTINGS: ADMIN, SPECIALS: OWN})
+    code, text = site.cli(capsys, "stage")
+    assert code == 0, text
+    (site.folder / SPECIALS).write_bytes(b"SET DSCPAUD 34\r\n")  # someone edits the card
+    edited = site.snapshot()
+    site.ipo.regenerate_certificate()
+    for command in ("stage", "restore"):
+        code, text = site.cli(capsys, command)
+        assert code == 3, text
+        assert "46xxspecials.txt is a file this run did not write" in text, text
+        assert "46xxspecials.bak is the original file" in text
+        assert site.snapshot() == edited
+    code, text = site.cli(capsys, "rollback")
+    assert code == 3, text
+    assert "46xxspecials.txt is a file this run did not write" in text
+    assert site.snapshot()[SPECIALS_BAK] == OWN  # the administrator's file is still there

@@ -195,3 +195,18 @@ def test_per_device_files_are_only_files_named_like_a_device() -> None:
     }
     found, _card = _survey(card, served=admin)
     assert [x.name for x in found.extras] == ["00e00701a2b3.txt"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="survey.py survey(): a per-device file is only searched for its own TRUSTCERTS "
+    "lines; the chain it starts (GET desk.txt) is not followed",
+)
+def test_a_per_device_file_that_hands_on_to_another_file() -> None:
+    card = {
+        "46xxspecials.txt": b"GET $MACADDR.txt\r\n",
+        "00e00701a2b3.txt": b"SET DSCPAUD 34\r\nGET desk.txt\r\n",
+        "desk.txt": MAC_FILE,
+    }
+    found, _card = _survey(card)
+    assert "desk.txt" in [x.name for x in found.extras]

@@ -122,8 +122,16 @@ class Unit:
         return step if self.primary else f"{step}@{self.name}"
 
     def view(self, digest: Callable[[str], str | None]) -> View:
-        """The unit's two files, by the names the decisions use."""
-        return {SETTINGS: digest(self.name), BACKUP: digest(self.backup)}
+        """The unit's two files, by the names the decisions use (errors use its own).
+
+        >>> view = Unit("46xxspecials.txt").view({}.get)
+        >>> "46xxspecials.bak is absent" in str(changed(view, Expect(), "stage"))
+        True
+        """
+        return _UnitView(
+            {SETTINGS: digest(self.name), BACKUP: digest(self.backup)},
+            {SETTINGS: self.name, BACKUP: self.backup},
+        )
 
     def expect(self, journal: Journal) -> Expect:
         if self.primary:
@@ -144,6 +152,19 @@ class Unit:
         )
 
 
+class _UnitView(dict[str, "str | None"]):
+    """A :data:`View` that knows the real names of its unit's files, for messages."""
+
+    def __init__(self, digests: Mapping[str, str | None], names: Mapping[str, str]) -> None:
+        super().__init__(digests)
+        self.names = dict(names)
+
+
+def _names(view: View) -> tuple[str, str]:
+    names = view.names if isinstance(view, _UnitView) else {}
+    return names.get(SETTINGS, SETTINGS), names.get(BACKUP, BACKUP)
+
+
 def _role(digest: str | None, expect: Expect) -> str:
     if digest is None:
         return "absent"
@@ -156,8 +177,9 @@ def _role(digest: str | None, expect: Expect) -> str:
 def changed(view: View, expect: Expect, doing: str) -> TargetChangedError:
     """The error for a target in a shape ``doing`` did not leave it in."""
     name = functools.partial(_role, expect=expect)
+    txt, bak = _names(view)
     return TargetChangedError(
-        f"the target changed under us: {SETTINGS} is {name(view[SETTINGS])} and {BACKUP} is "
+        f"the target changed under us: {txt} is {name(view[SETTINGS])} and {bak} is "
         f"{name(view[BACKUP])}, which {doing} does not expect. Nothing more was changed; "
         "find out who edited the card, then run the command again or rollback"
     )

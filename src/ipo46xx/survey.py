@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from .chain import SETTINGS, Chain, Decision, follow
+from .chain import SETTINGS, UPGRADE_SCRIPTS, Chain, Decision, follow
 from .document import Edit, parse
 from .errors import InputError, TargetChangedError
 from .flow import Expect, Unit
@@ -69,9 +69,7 @@ def deciding_lines(decisions: Iterable[Decision]) -> list[str]:
         )
     lines = []
     for (file, line, value), profiles in groups.items():
-        who = ", ".join(profiles[:6]) + (
-            f" and {len(profiles) - 6} more" if len(profiles) > 6 else ""
-        )
+        who = _who(profiles)
         if file is None:
             lines.append(f"no file sets TRUSTCERTS for {who}")
         else:
@@ -101,10 +99,13 @@ def survey(fetch: Fetch, served: bytes, staged: bytes, card: Storage) -> Survey:
             continue
         extras[name] = _extra(card, name, chain.files[name])
     for elsewhere in chain.elsewhere:
-        who = ", ".join(elsewhere.profiles[:6])
+        who = _who(elsewhere.profiles)
         if _VARIABLE.search(elsewhere.target) and "/" not in elsewhere.target:
             # Per-device files (GET $MACADDR.txt): the IP Office serves them from its card.
-            for name in _matching(card, elsewhere.target):
+            # A file the chain reaches by name (or an upgrade script) is no device's.
+            for name in _matching(
+                card, elsewhere.target, exclude={SETTINGS, *chain.files, *UPGRADE_SCRIPTS.values()}
+            ):
                 doc = parse(card.read(name), name=name)
                 if name not in extras and any(t.names for t in trustcerts(doc)):
                     extras[name] = _extra(card, name, None)
@@ -145,12 +146,25 @@ def _extra(card: Storage, name: str, served: bytes | None) -> Extra:
     return Extra(name, data, blank_trustcerts(parse(data, name=name)))
 
 
-def _matching(card: Storage, target: str) -> list[str]:
+def _who(profiles: list[str]) -> str:
+    """Up to six profiles by name, and how many more."""
+    more = f" and {len(profiles) - 6} more" if len(profiles) > 6 else ""
+    return ", ".join(profiles[:6]) + more
+
+
+# What a variable stands for in a per-device file name: a MAC address is 12 hex digits.
+_VALUES = {"$MACADDR": "[0-9A-Fa-f]{12}"}
+
+
+def _matching(card: Storage, target: str, exclude: Iterable[str] = ()) -> list[str]:
     pattern = re.compile(
         "".join(
-            "[^/\\\\]+" if _VARIABLE.fullmatch(part) else re.escape(part)
+            _VALUES.get(part.upper(), "[^/\\\\]+") if _VARIABLE.fullmatch(part) else re.escape(part)
             for part in re.split(r"(\$[A-Za-z0-9_]+)", target)
         ),
         re.IGNORECASE,
     )
-    return sorted(name for name in card.list() if pattern.fullmatch(name))
+    skip = {name.lower() for name in exclude}
+    return sorted(
+        name for name in card.list() if pattern.fullmatch(name) and name.lower() not in skip
+    )

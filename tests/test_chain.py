@@ -197,11 +197,6 @@ def test_per_device_files_are_only_files_named_like_a_device() -> None:
     assert [x.name for x in found.extras] == ["00e00701a2b3.txt"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="survey.py survey(): a per-device file is only searched for its own TRUSTCERTS "
-    "lines; the chain it starts (GET desk.txt) is not followed",
-)
 def test_a_per_device_file_that_hands_on_to_another_file() -> None:
     card = {
         "46xxspecials.txt": b"GET $MACADDR.txt\r\n",

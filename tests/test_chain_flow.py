@@ -373,11 +373,6 @@ def test_6_no_specials_at_all_is_the_plain_flow(make: Callable[..., Site]) -> No
     assert "/46xxspecials.txt 404" in site.ipo.served
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="staging.py Stager._fetch_named uses fetch(), which refuses an empty file as "
-    "'not a settings file': an empty 46xxspecials.txt stops stage with FetchError",
-)
 @pytest.mark.parametrize("empty", [b"", b"\r\n"])
 def test_6_an_empty_specials_file_is_read_and_ends_the_chain(
     make: Callable[..., Site], empty: bytes

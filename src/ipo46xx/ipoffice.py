@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from .certificates import HTTPS_PORT, Endpoint, host_of, phone_tls_ports, read_endpoint
 from .chain import SETTINGS, Chain, follow
 from .document import SettingsFile, parse
-from .download import download, fetch
-from .errors import Ipo46xxError, NotServedError
+from .download import LIKELY_CAUSES, download, fetch
+from .errors import FetchError, Ipo46xxError, NotServedError
+from .sniff import not_settings_reason
 from .trust import TrustReport, check_trust
 
 __all__ = ["IpOffice"]
@@ -66,11 +67,18 @@ class IpOffice:
 
     def fetch_named(self, name: str) -> bytes | None:
         """A settings file of the phones' chain; ``None`` when it serves none (phones go
-        on)."""
+        on).  An empty file is a file (a common placeholder): phones read it and stop."""
+        url = self._at(name)
         try:
-            return self._settings(self._at(name))
+            body, kind = download(
+                url, verify=self._verify, cafile=self._cafile, pin=self._pin, timeout=self._timeout
+            )
         except NotServedError:
             return None
+        reason = not_settings_reason(body, kind)
+        if reason is not None and body.strip():
+            raise FetchError(f"{url}: the answer is {reason}, not a settings file. {LIKELY_CAUSES}")
+        return body
 
     def _settings(self, url: str) -> bytes:
         return fetch(

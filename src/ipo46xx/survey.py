@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from .chain import SETTINGS, UPGRADE_SCRIPTS, Chain, Decision, follow
+from .chain import SETTINGS, UPGRADE_SCRIPTS, Chain, Decision, Elsewhere, follow
 from .document import Edit, parse
 from .errors import InputError, TargetChangedError
+from .evaluation import Phone
 from .flow import Expect, Unit
+from .profiles import phone_profiles, profile_name
 from .storage import Storage, digest_of
-from .trustlist import ROOT_CA_PATTERN, blank_trustcerts, trustcerts
+from .trustlist import ROOT_CA_PATTERN, blank_trustcerts
 
 __all__ = ["Extra", "Survey", "deciding_lines", "survey"]
 
@@ -82,44 +84,39 @@ def survey(fetch: Fetch, served: bytes, staged: bytes, card: Storage) -> Survey:
     ``None`` for a file it does not serve) with ``served`` as its ``46xxsettings.txt``;
     return the other files on ``card`` that must be blanked, or raise when a TRUSTCERTS
     is out of reach.  ``staged`` is the blanked ``46xxsettings.txt``.
+
+    A ``GET`` whose name holds a variable (``GET $MACADDR.txt``) reaches the per-device
+    files on the card: the chain is followed again for each of them, as that device.
     """
     chain = follow(fetch, overrides={SETTINGS: served})
     problems: list[str] = []
     extras: dict[str, Extra] = {}
-    for name, decisions in chain.deciding().items():
-        if name == SETTINGS:
-            continue
-        where = f"{name} line {decisions[0].line}"
-        who = ", ".join(d.profile for d in decisions)
-        if not card.exists(name):
+    devices: list[Phone] = []
+    chains = [chain]
+    while chains:
+        current = chains.pop()
+        _join(current, card, extras, problems)
+        for elsewhere in current.elsewhere:
+            if _VARIABLE.search(elsewhere.target) and "/" not in elsewhere.target:
+                if current is chain:  # one level: a device's own file names no other device
+                    found = _devices(card, elsewhere, chain)
+                    devices += found
+                    if found:
+                        chains.append(follow(fetch, overrides={SETTINGS: served}, profiles=found))
+                continue
             problems.append(
-                f"{where} gives {who} a TRUSTCERTS, but {name} is not on {card.url}: the IP "
-                "Office generates it or it comes from elsewhere, so it cannot be changed there"
+                f"{elsewhere.file} line {elsewhere.line}: GET {elsewhere.target} sends "
+                f"{_who(elsewhere.profiles)} to a file this IP Office does not serve; what it "
+                "sets cannot be seen or changed here"
             )
-            continue
-        extras[name] = _extra(card, name, chain.files[name])
-    for elsewhere in chain.elsewhere:
-        who = _who(elsewhere.profiles)
-        if _VARIABLE.search(elsewhere.target) and "/" not in elsewhere.target:
-            # Per-device files (GET $MACADDR.txt): the IP Office serves them from its card.
-            # A file the chain reaches by name (or an upgrade script) is no device's.
-            for name in _matching(
-                card, elsewhere.target, exclude={SETTINGS, *chain.files, *UPGRADE_SCRIPTS.values()}
-            ):
-                doc = parse(card.read(name), name=name)
-                if name not in extras and any(t.names for t in trustcerts(doc)):
-                    extras[name] = _extra(card, name, None)
-            continue
-        problems.append(
-            f"{elsewhere.file} line {elsewhere.line}: GET {elsewhere.target} sends {who} to a "
-            "file this IP Office does not serve; what it sets cannot be seen or changed here"
-        )
     if problems:
-        raise InputError("; ".join(problems) + ". Nothing was changed")
-    after = follow(
-        fetch, overrides={SETTINGS: staged, **{x.name: x.staged for x in extras.values()}}
-    )
-    still = [d for d in after.decisions if d.names]
+        raise InputError("; ".join(dict.fromkeys(problems)) + ". Nothing was changed")
+    overrides = {SETTINGS: staged, **{x.name: x.staged for x in extras.values()}}
+    still = [d for d in follow(fetch, overrides=overrides).decisions if d.names]
+    if devices:
+        still += [
+            d for d in follow(fetch, overrides=overrides, profiles=devices).decisions if d.names
+        ]
     if still:
         raise InputError(
             "once staged, phones would still be told to trust a certificate: "
@@ -128,6 +125,35 @@ def survey(fetch: Fetch, served: bytes, staged: bytes, card: Storage) -> Survey:
         )
     had = [d.profile for d in chain.decisions if any(ROOT_CA_PATTERN.match(n) for n in d.names)]
     return Survey(chain, list(extras.values()), had)
+
+
+def _join(chain: Chain, card: Storage, extras: dict[str, Extra], problems: list[str]) -> None:
+    """The files of ``chain`` that give a profile a TRUSTCERTS join the run."""
+    for name, decisions in chain.deciding().items():
+        if name == SETTINGS or name in extras:
+            continue
+        if not card.exists(name):
+            problems.append(
+                f"{name} line {decisions[0].line} gives "
+                f"{', '.join(d.profile for d in decisions)} a TRUSTCERTS, but {name} is not on "
+                f"{card.url}: the IP Office generates it or it comes from elsewhere, so it "
+                "cannot be changed there"
+            )
+            continue
+        extras[name] = _extra(card, name, chain.files[name])
+
+
+def _devices(card: Storage, elsewhere: Elsewhere, chain: Chain) -> list[Phone]:
+    """The profiles that reach ``elsewhere``, once as each device whose file is on the card."""
+    # A file the chain reaches by name (or an upgrade script) is no device's.
+    exclude = {SETTINGS, *chain.files, *UPGRADE_SCRIPTS.values()}
+    wanted = set(elsewhere.profiles)
+    phones = [p for p in phone_profiles() if profile_name(p) in wanted]
+    found = []
+    for values in _matching(card, elsewhere.target, exclude):
+        for phone in phones:
+            found.append(attrs.evolve(phone, variables={**phone.variables, **values}))
+    return found
 
 
 def _extra(card: Storage, name: str, served: bytes | None) -> Extra:
@@ -154,17 +180,28 @@ def _who(profiles: list[str]) -> str:
 
 # What a variable stands for in a per-device file name: a MAC address is 12 hex digits.
 _VALUES = {"$MACADDR": "[0-9A-Fa-f]{12}"}
+_ANY = r"[^/\\]+"
 
 
-def _matching(card: Storage, target: str, exclude: Iterable[str] = ()) -> list[str]:
+def _matching(card: Storage, target: str, exclude: Iterable[str] = ()) -> list[dict[str, str]]:
+    """The values of ``target``'s variables for each file on the card it names."""
+    parts = re.split(r"(\$[A-Za-z0-9_]+)", target)
+    names = [part[1:].upper() for part in parts if _VARIABLE.fullmatch(part)]
+    if len(set(names)) != len(names):
+        return []  # the same variable twice: no per-device naming we know
     pattern = re.compile(
         "".join(
-            _VALUES.get(part.upper(), "[^/\\\\]+") if _VARIABLE.fullmatch(part) else re.escape(part)
-            for part in re.split(r"(\$[A-Za-z0-9_]+)", target)
+            f"(?P<{part[1:].upper()}>{_VALUES.get(part.upper(), _ANY)})"
+            if _VARIABLE.fullmatch(part)
+            else re.escape(part)
+            for part in parts
         ),
         re.IGNORECASE,
     )
     skip = {name.lower() for name in exclude}
-    return sorted(
-        name for name in card.list() if pattern.fullmatch(name) and name.lower() not in skip
-    )
+    found = []
+    for name in sorted(card.list()):
+        match = pattern.fullmatch(name)
+        if match and name.lower() not in skip:
+            found.append(match.groupdict())
+    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+from collections.abc import Callable
 
 from ipo46xx.emulator import IpOfficeEmulator
 from ipo46xx.staging import Stager
@@ -47,3 +48,22 @@ def make_site(kind: str, explicit: bool, tmp_path: pathlib.Path) -> Site:
     if explicit:
         card.write(SETTINGS, ADMIN)
     return Site(card, card, tmp_path / "state")
+
+
+def _staged_and_regenerated(stager: Stager, site: Site) -> None:
+    stager.stage()
+    site.ipo.regenerate_certificate()
+
+
+def _restored(stager: Stager, site: Site) -> None:
+    _staged_and_regenerated(stager, site)
+    stager.restore()
+
+
+# What must happen before each operation of the crash matrices.
+PREPARE: dict[str, Callable[[Stager, Site], object]] = {
+    "stage": lambda stager, site: None,
+    "restore": _staged_and_regenerated,
+    "rollback-staged": lambda stager, site: stager.stage(),
+    "rollback-restored": _restored,
+}

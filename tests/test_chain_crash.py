@@ -15,7 +15,7 @@ from ipo46xx.journal import Journal
 from ipo46xx.staging import Stager
 
 from .faults import Crash, FaultyStorage
-from .staging_site import ADMIN, BACKUP, SETTINGS, Site, make_site
+from .staging_site import ADMIN, BACKUP, PREPARE, SETTINGS, Site, make_site
 
 SPECIALS, SPECIALS_BAK = "46xxspecials.txt", "46xxspecials.bak"
 OWN = b'## site\r\nSET TRUSTCERTS "Root-CA-0214515C.pem,AcmeOwnCA.pem"\r\nSET DSCPAUD 46\r\n'
@@ -31,22 +31,6 @@ def _site(kind: str, tmp_path: pathlib.Path) -> Site:
     return site
 
 
-def _staged_and_regenerated(stager: Stager, site: Site) -> None:
-    stager.stage()
-    site.ipo.regenerate_certificate()
-
-
-def _restored(stager: Stager, site: Site) -> None:
-    _staged_and_regenerated(stager, site)
-    stager.restore()
-
-
-PREPARE: dict[str, Callable[[Stager, Site], object]] = {
-    "stage": lambda stager, site: None,
-    "restore": _staged_and_regenerated,
-    "rollback-staged": lambda stager, site: stager.stage(),
-    "rollback-restored": _restored,
-}
 # Each file: stage = park + write; restore = remove staged + write + remove .bak;
 # rollback from staged = write the original over ours + remove .bak; from restored = write.
 CHANGES = {"stage": 4, "restore": 6, "rollback-staged": 4, "rollback-restored": 2}

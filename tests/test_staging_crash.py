@@ -17,26 +17,8 @@ from ipo46xx.journal import Journal
 from ipo46xx.staging import Stager
 
 from .faults import Crash, FaultyStorage
-from .staging_site import ADMIN, BACKUP, SETTINGS, Site, make_site
+from .staging_site import ADMIN, BACKUP, PREPARE, SETTINGS, Site, make_site
 
-
-def _staged_and_regenerated(stager: Stager, site: Site) -> None:
-    stager.stage()
-    site.ipo.regenerate_certificate()
-
-
-def _restored(stager: Stager, site: Site) -> None:
-    _staged_and_regenerated(stager, site)
-    stager.restore()
-
-
-# What must happen before each operation.
-PREPARE: dict[str, Callable[[Stager, Site], object]] = {
-    "stage": lambda stager, site: None,
-    "restore": _staged_and_regenerated,
-    "rollback-staged": lambda stager, site: stager.stage(),
-    "rollback-restored": _restored,
-}
 # How many changes each makes to a card with (True) and without (False) an explicit file:
 # stage = park + write; restore = remove staged + write + remove .bak;
 # rollback = write the original over ours (+ remove .bak, or remove ours when no original).

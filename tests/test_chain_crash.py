@@ -142,3 +142,42 @@ def test_crash_then_recover(
         assert site.temporaries() == []
     finally:
         site.close()
+
+
+@pytest.mark.parametrize("explicit", [True, False], ids=["explicit", "generated"])
+@pytest.mark.parametrize("crash_at", range(4))
+def test_a_crash_while_restore_keeps_its_copies_is_finished_by_restore(
+    explicit: bool, crash_at: int, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Restore keeps the regenerated file and each restored copy in the journal, one save
+    # each; a kill between two of them must leave a run that restore again can finish.
+    site = make_site("local", explicit, tmp_path)
+    site.card.write(SPECIALS, OWN)
+    try:
+        stager = site.stager()
+        stager.stage()
+        new = site.ipo.regenerate_certificate()
+        keep = Journal.keep
+        calls = []
+
+        def crashing(journal: Journal, kind: str, data: bytes) -> str:
+            if kind in ("regenerated", "restored") or kind.startswith("restored@"):
+                calls.append(kind)
+                if len(calls) - 1 == crash_at:
+                    raise Crash(kind)
+            return keep(journal, kind, data)
+
+        monkeypatch.setattr(Journal, "keep", crashing)
+        try:
+            stager.restore()
+        except Crash:
+            pass
+        monkeypatch.setattr(Journal, "keep", keep)
+        outcome = site.stager().restore()
+        assert outcome.state == "restored"
+        card = site.snapshot()
+        assert card[SPECIALS] == OWN.replace(b"Root-CA-0214515C.pem", new.encode())
+        assert (SETTINGS in card) == explicit
+        assert BACKUP not in card and SPECIALS_BAK not in card
+    finally:
+        site.close()

@@ -144,8 +144,11 @@ def test_crash_then_recover(
         site.close()
 
 
-@pytest.mark.parametrize("explicit", [True, False], ids=["explicit", "generated"])
-@pytest.mark.parametrize("crash_at", range(4))
+# Restore keeps, in order: each other file's restored copy, then 46xxsettings.txt's (when
+# there is an explicit one), then the regenerated file.
+@pytest.mark.parametrize(
+    ("explicit", "crash_at"), [(True, 0), (True, 1), (True, 2), (False, 0), (False, 1)]
+)
 def test_a_crash_while_restore_keeps_its_copies_is_finished_by_restore(
     explicit: bool, crash_at: int, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -168,10 +171,8 @@ def test_a_crash_while_restore_keeps_its_copies_is_finished_by_restore(
             return keep(journal, kind, data)
 
         monkeypatch.setattr(Journal, "keep", crashing)
-        try:
+        with pytest.raises(Crash):
             stager.restore()
-        except Crash:
-            pass
         monkeypatch.setattr(Journal, "keep", keep)
         outcome = site.stager().restore()
         assert outcome.state == "restored"

@@ -93,6 +93,9 @@ BAD = [
     ("s.csv", "name,ipo,target,Password\nhq,1,/sd,hunter2\n", ["s.csv line 1", "password_env"]),
     ("s.toml", SITE + 'password_env = "hunter2 x"\n', ["line 5", "'hq'", "not the password"]),
     ("s.toml", SITE.replace("/sd", "smb://u:hunter2@h/s"), ["line 4", "'hq'", "holds a password"]),
+    # A password put where the variable's name belongs looks like a name, but not upper case.
+    ("s.toml", SITE + 'password_env = "hunter2"\n', ["line 5", "'hq'", "not the password"]),
+    ("s.toml", SITE.replace("10.0.0.1", "http://admin:hunter2@10.0.0.1"), ["line 3", "password"]),
     ("s.toml", SITE + 'colour = "red"\n', ["s.toml line 5", "'hq'", "unknown field 'colour'"]),
     ("s.csv", "name,ipo,target,colour\n", ["s.csv line 1", "unknown field 'colour'"]),
     ("s.toml", SITE + SITE.replace("/sd", "/sd2"), ["s.toml line 5", "'hq'", "duplicate name"]),

@@ -130,6 +130,10 @@ def test_2_replace_with_a_name_neither_named_nor_served(
     assert code == 1, (out, err)
     assert f"warning: {stranger} is neither named nor served by this IP Office" in out
     assert "PROBLEM:" in out and "will not" in out
+    # Restarting the phones now would take them out of service: no Step 9, and status agrees.
+    assert "Step 9" not in out and "Do not restart the phones" in out and "rollback" in out
+    code, status_out, _ = run(capsys, site.args("status"))
+    assert "Step 9" not in status_out and "Do not restart the phones" in status_out
     assert stranger.encode() in site.card.read(SETTINGS)
     # Library: the same warning, and the trust check failing.
     outcome_state = site.stager().status().state
@@ -343,7 +347,10 @@ def test_pin_over_https_the_whole_flow(site: Site, capsys: pytest.CaptureFixture
     upper = ":".join(pin[i : i + 2] for i in range(0, 64, 2)).upper()
     code, out, err = run(capsys, site.args("stage", "--pin", upper, ipo=site.ipo.https_url))
     assert code == 0, (out, err)
-    assert "--pin" in out  # the next steps carry the pin
+    assert "--pin" in out  # the next steps carry the pin...
+    # ...but Step 8 comes after regenerating, which changes the fingerprint.
+    [step8] = [line for line in out.splitlines() if "Step 8" in line]
+    assert "--pin NEW-SHA256" in step8 and pin not in step8 and "ipo46xx cert" in step8
     staged = site.snapshot()
     site.ipo.regenerate_certificate()
     new_pin = sha256_of(site.ipo)
@@ -367,3 +374,17 @@ def test_wrong_pin_refused_before_anything_changes(
     assert code == 2
     assert wrong in err and sha256_of(site.ipo) in err
     assert site.snapshot() == before
+
+
+def test_rollback_without_a_journal_on_a_card_with_a_bak_says_so(
+    site: Site, tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Staged with one state folder, rolled back with another (a fleet run, a moved
+    # inventory): "nothing to roll back" would be a wrong ok on a staged card.
+    stage(site, capsys)
+    staged = site.snapshot()
+    elsewhere = ["--state-dir", str(tmp_path / "elsewhere")]
+    code, out, err = run(capsys, ["rollback", "--target", str(site.folder), *elsewhere, "--yes"])
+    assert code == 3, (out, err)
+    assert "46xxsettings.bak" in err and "--state-dir" in err
+    assert site.snapshot() == staged

@@ -427,7 +427,11 @@ class _Runner:
         elif soonest is not None:
             message = f"the certificate is valid for {soonest} more day(s)"
         else:
-            message = "no certificate could be read"
+            tried = ", ".join(f"{e.port} ({e.error})" for e in report.endpoints)
+            message = (
+                f"no TLS endpoint answered (tried {tried}); name the IP Office's TLS ports "
+                "with tls_port in the inventory"
+            )
         state = "ok" if report.ok else "problem"
         return bool(report.ok), state, message, report
 

@@ -60,7 +60,9 @@ FIELDS = (
 """Every field a site may have, in the order the documentation lists them."""
 
 _NAME = re.compile(r"[A-Za-z0-9._-]+\Z")
-_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# Upper case only: a value with lower-case letters is more likely a password put in the
+# wrong field, which must never be echoed in "set the variable X".
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*\Z")
 _PIN = re.compile(r"(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}\Z")
 _SECRET = re.compile(r"pass|pwd|secret|token|credential|api_?key|private", re.IGNORECASE)
 _SITE_HEADER = re.compile(r"\s*\[\[\s*site\s*\]\]")
@@ -410,6 +412,12 @@ def _site(row: _Row, file: pathlib.Path) -> Site:
         raise fail('no ipo: give the IP Office\'s address, e.g. ipo = "192.168.42.1"')
     if target is None:
         raise fail("no target: give the SD card folder, a path or smb://host/share/folder")
+    if "://" in ipo and urllib.parse.urlsplit(ipo).password is not None:
+        raise fail(
+            "the ipo address holds a password; the IP Office's file service needs none: "
+            "remove user:password@ from it (the value was not shown)",
+            "ipo",
+        )
     if "://" in target and urllib.parse.urlsplit(target).password is not None:
         raise fail(
             "the target URL holds a password; remove it from the URL and name the "
@@ -419,8 +427,8 @@ def _site(row: _Row, file: pathlib.Path) -> Site:
     password_env = text("password_env") or DEFAULT_PASSWORD_ENV
     if not _ENV_NAME.match(password_env):
         raise fail(
-            "password_env must be the name of an environment variable (letters, digits, "
-            "'_'), not the password itself (the value was not shown)",
+            "password_env must be the name of an environment variable (upper-case letters, "
+            "digits, '_'), not the password itself (the value was not shown)",
             "password_env",
         )
     pin = text("pin")

@@ -315,6 +315,8 @@ def _problem(data: object) -> str | None:
             isinstance(v, kind) and not isinstance(v, bool) for v in value
         ):
             return f"{key} is not a list of {what}"
+    if data.get("trusted") not in (True, False, None):
+        return "trusted is not true, false or null"
     extras = data.get("extras", [])
     if any(not _PLAIN.match(name) for name in extras):
         return "extras holds a name that is not a plain file name"

@@ -117,6 +117,7 @@ class Status:
     steps: list[dict[str, str]]
     files: dict[str, str]
     recorded: bool
+    trusted: bool | None = None
 
 
 @attrs.frozen
@@ -313,6 +314,8 @@ class Stager:
             journal.state = RESTORED
             journal.save()
             trust = self._office().trust(_recorded(journal))
+            journal.data["trusted"] = trust.ok
+            journal.save()
             problems = [] if trust.ok else [trust.summary()]
             warnings = list(journal.data.get("warnings") or [])
             diff = "".join(
@@ -360,6 +363,7 @@ class Stager:
             list(journal.data["steps"]),
             self._engine.describe_files(journal),
             True,
+            journal.data.get("trusted") if journal.state == RESTORED else None,
         )
 
     def verify(self) -> Verification:
@@ -434,6 +438,11 @@ class Stager:
         ok = served_ok and (trust.ok or not binding)
         if served_ok and not trust.ok:
             message = f"{message}; {'but ' if binding else 'as before stage, '}{trust.summary()}"
+            if binding and trust.failing:
+                message += (
+                    ". If the certificate was regenerated since, the phones need the advisory's "
+                    "steps again: stage, restart the phones, restore"
+                )
         return Verification(ok, state, message, digest, diff, trust)
 
     def certificates(self, days: int | None = None) -> CertificateReport:
@@ -686,6 +695,13 @@ class Stager:
         ]
 
     def _nothing_to_roll_back(self, journal: Journal | None) -> str:
+        if journal is None and self.storage.exists(BACKUP):
+            raise StateError(
+                f"no run on {self.storage.url} is recorded in {self.state_dir}, but the card "
+                f"holds {BACKUP}: a run recorded elsewhere (another --state-dir, or a fleet "
+                "inventory's state folder) may be under way. Run rollback with that "
+                "--state-dir; nothing was changed"
+            )
         if journal is None:
             return (
                 f"nothing to roll back: no run on {self.storage.url} is recorded "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..restoring import MANAGER_PATH
 from ..staging import Stager
 
@@ -15,9 +17,10 @@ def state_flag(stager: Stager) -> str:
     return f" --state-dir {stager.state_dir}"
 
 
-def next_steps(state: str, stager: Stager, tls: str = "") -> list[str]:
+def next_steps(state: str, stager: Stager, tls: str = "", trusted: bool | None = None) -> list[str]:
     """The operator's next steps after a run reached ``state``; ``tls`` holds the TLS
-    options the run used, so that the commands can be copied as they are.
+    options the run used, so that the commands can be copied as they are; ``trusted`` is
+    what restore's trust check found (``False``: phones would not trust the IP Office).
 
     >>> from ipo46xx.storage import MemoryStorage
     >>> from ipo46xx.staging import Stager
@@ -41,7 +44,14 @@ def next_steps(state: str, stager: Stager, tls: str = "") -> list[str]:
             f"its stored certificates; `ipo46xx verify {where}` checks what the IP Office serves.",
             f"Step 7: regenerate the IP Office certificate in Manager ({MANAGER_PATH}, "
             "Regenerate), and send the configuration.",
-            f"Step 8: then run `ipo46xx restore {where}`.",
+            _step8(stager, target, flag, tls),
+        ]
+    if state == "restored" and trusted is False:
+        return [
+            "Do not restart the phones: they would not trust the IP Office (`ipo46xx verify "
+            f"{where}` says why). `ipo46xx rollback --target {target}{flag}` puts the card "
+            "back as it was before stage; check the certificate (`ipo46xx cert --ipo "
+            f"{stager.ipo_url}`), then run the advisory's steps again from stage.",
         ]
     if state == "restored":
         return [
@@ -59,3 +69,16 @@ def next_steps(state: str, stager: Stager, tls: str = "") -> list[str]:
             f" or `ipo46xx rollback --target {target}{flag}` to undo."
         ]
     return []
+
+
+def _step8(stager: Stager, target: str, flag: str, tls: str) -> str:
+    command = f"ipo46xx restore --ipo {stager.ipo_url} --target {target}{flag}"
+    pin = re.search(r" --pin (\S+)", tls)
+    if pin is None:
+        return f"Step 8: then run `{command}{tls}`."
+    # Regenerating changes the fingerprint: the pin of this run will not match any more.
+    tls = tls.replace(pin.group(0), " --pin NEW-SHA256")
+    return (
+        f"Step 8: then run `{command}{tls}` with NEW-SHA256 the new fingerprint that "
+        f"`ipo46xx cert --ipo {stager.ipo_url}` prints (regenerating changes it)."
+    )

@@ -137,7 +137,8 @@ def _print_outcome(outcome: Outcome, stager: Stager, args: argparse.Namespace) -
     for problem in outcome.problems:
         out(f"PROBLEM: {problem}")
     out(f"state: {outcome.state}")
-    steps = next_steps(outcome.state, stager, tls_flags(args))
+    trusted = None if outcome.trust is None else outcome.trust.ok
+    steps = next_steps(outcome.state, stager, tls_flags(args), trusted)
     if steps:
         out("next:")
         for step in steps:
@@ -186,7 +187,7 @@ def status_steps(status: Status, stager: Stager, tls: str = "") -> list[str]:
     from .guidance import next_steps  # noqa: PLC0415
 
     if status.recorded:
-        return next_steps(status.state, stager, tls)
+        return next_steps(status.state, stager, tls, status.trusted)
     return [f"nothing recorded for this target yet; start with stage (journal: {stager.state_dir})"]
 
 

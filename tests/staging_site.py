@@ -67,3 +67,13 @@ PREPARE: dict[str, Callable[[Stager, Site], object]] = {
     "rollback-staged": lambda stager, site: stager.stage(),
     "rollback-restored": _restored,
 }
+
+
+def run_operation(operation: str, stager: Stager) -> None:
+    """Run stage, restore or rollback (``rollback-staged``, ``rollback-restored``)."""
+    if operation == "stage":
+        stager.stage()
+    elif operation == "restore":
+        stager.restore()
+    else:
+        stager.rollback()

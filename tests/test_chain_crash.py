@@ -15,7 +15,7 @@ from ipo46xx.journal import Journal
 from ipo46xx.staging import Stager
 
 from .faults import Crash, FaultyStorage
-from .staging_site import ADMIN, BACKUP, PREPARE, SETTINGS, Site, make_site
+from .staging_site import ADMIN, BACKUP, PREPARE, SETTINGS, Site, make_site, run_operation
 
 SPECIALS, SPECIALS_BAK = "46xxspecials.txt", "46xxspecials.bak"
 OWN = b'## site\r\nSET TRUSTCERTS "Root-CA-0214515C.pem,AcmeOwnCA.pem"\r\nSET DSCPAUD 46\r\n'
@@ -36,15 +36,6 @@ def _site(kind: str, tmp_path: pathlib.Path) -> Site:
 CHANGES = {"stage": 4, "restore": 6, "rollback-staged": 4, "rollback-restored": 2}
 IN_PROGRESS = {"stage": "staging", "restore": "restoring"}
 FINISHED = {"stage": "staged", "restore": "restored"}
-
-
-def _run(operation: str, stager: Stager) -> None:
-    if operation == "stage":
-        stager.stage()
-    elif operation == "restore":
-        stager.restore()
-    else:
-        stager.rollback()
 
 
 def _invariant(site: Site) -> Callable[[], None]:
@@ -69,7 +60,7 @@ def test_each_operation_changes_each_file(tmp_path: pathlib.Path, operation: str
     try:
         PREPARE[operation](site.stager(), site)
         counting = FaultyStorage(site.card, check=_invariant(site))
-        _run(operation, site.stager(counting))
+        run_operation(operation, site.stager(counting))
         assert counting.mutations == CHANGES[operation], counting.log
         assert any(SPECIALS in entry for entry in counting.log), counting.log
     finally:
@@ -97,7 +88,7 @@ def test_crash_then_recover(
         PREPARE[operation](site.stager(), site)
         faulty = FaultyStorage(site.card, fail_at=k, when=when, check=check)
         with pytest.raises(Crash) as info:
-            _run(operation, site.stager(faulty))
+            run_operation(operation, site.stager(faulty))
         check()
 
         # status() tells the truth about the journal and about every file of the run.
@@ -121,7 +112,7 @@ def test_crash_then_recover(
 
         recovered = _tls(site.stager(FaultyStorage(site.card, check=check)), site)
         if recovery == "again":
-            _run(operation, recovered)
+            run_operation(operation, recovered)
             assert recovered.status().state == FINISHED.get(operation, "rolled-back")
             card = site.snapshot()
             if operation.startswith("rollback"):

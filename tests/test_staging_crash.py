@@ -14,10 +14,9 @@ from collections.abc import Callable
 import pytest
 
 from ipo46xx.journal import Journal
-from ipo46xx.staging import Stager
 
 from .faults import Crash, FaultyStorage
-from .staging_site import ADMIN, BACKUP, PREPARE, SETTINGS, Site, make_site
+from .staging_site import ADMIN, BACKUP, PREPARE, SETTINGS, Site, make_site, run_operation
 
 # How many changes each makes to a card with (True) and without (False) an explicit file:
 # stage = park + write; restore = remove staged + write + remove .bak;
@@ -32,15 +31,6 @@ CHANGES = {
     ("rollback-restored", True): 1,
     ("rollback-restored", False): 0,
 }
-
-
-def _run(operation: str, stager: Stager) -> None:
-    if operation == "stage":
-        stager.stage()
-    elif operation == "restore":
-        stager.restore()
-    else:
-        stager.rollback()
 
 
 def _invariant(site: Site, explicit: bool) -> Callable[[], None]:
@@ -74,7 +64,7 @@ def test_each_operation_makes_the_changes_counted(
     try:
         PREPARE[operation](site.stager(), site)
         counting = FaultyStorage(site.card, check=_invariant(site, explicit))
-        _run(operation, site.stager(counting))
+        run_operation(operation, site.stager(counting))
         assert counting.mutations == CHANGES[operation, explicit], counting.log
     finally:
         site.close()
@@ -99,7 +89,7 @@ def test_crash_then_recover(
         faulty = FaultyStorage(site.card, fail_at=k, when=when, check=check)
         stager = site.stager(faulty)
         with pytest.raises(Crash):
-            _run(operation, stager)
+            run_operation(operation, stager)
         check()
 
         # status() tells the truth about the journal and about the card.
@@ -118,7 +108,7 @@ def test_crash_then_recover(
 
         recovered = site.stager(FaultyStorage(site.card, check=check))
         if recovery == "again":
-            _run(operation, recovered)
+            run_operation(operation, recovered)
             expected = {"stage": "staged", "restore": "restored"}.get(operation, "rolled-back")
             assert recovered.status().state == expected
             card = site.snapshot()

@@ -28,6 +28,7 @@ __all__ = [
     "LIKELY_CAUSES",
     "MAX_BYTES",
     "SETTINGS_NAME",
+    "check_settings_body",
     "download",
     "fetch",
     "normalize_pin",
@@ -181,7 +182,7 @@ def fetch(
     ipo46xx.errors.InputError: ftp://ipo/46xxsettings.txt: only http:// and https:// ...
     """
     body, content_type = download(url, verify=verify, cafile=cafile, pin=pin, timeout=timeout)
-    _check_body(url, body, content_type)
+    check_settings_body(url, body, content_type)
     return body
 
 
@@ -384,7 +385,8 @@ LIKELY_CAUSES = (
 )
 
 
-def _check_body(url: str, body: bytes, content_type: str) -> None:
+def check_settings_body(url: str, body: bytes, content_type: str = "") -> None:
+    """Refuse ``body`` from ``url`` when it cannot be a settings file, naming the likely causes."""
     reason = not_settings_reason(body, content_type)
     if reason is not None:
         raise FetchError(f"{url}: the answer is {reason}, not a settings file. {LIKELY_CAUSES}")

@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from .certificates import HTTPS_PORT, Endpoint, host_of, phone_tls_ports, read_endpoint
 from .chain import SETTINGS, Chain, follow
 from .document import SettingsFile, parse
-from .download import LIKELY_CAUSES, download, fetch
-from .errors import FetchError, Ipo46xxError, NotServedError
-from .sniff import not_settings_reason
+from .download import check_settings_body, download, fetch
+from .errors import Ipo46xxError, NotServedError
 from .trust import TrustReport, check_trust
 
 __all__ = ["IpOffice"]
@@ -75,9 +74,8 @@ class IpOffice:
             )
         except NotServedError:
             return None
-        reason = not_settings_reason(body, kind)
-        if reason is not None and body.strip():
-            raise FetchError(f"{url}: the answer is {reason}, not a settings file. {LIKELY_CAUSES}")
+        if body.strip():
+            check_settings_body(url, body, kind)
         return body
 
     def _settings(self, url: str) -> bytes:

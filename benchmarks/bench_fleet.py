@@ -27,9 +27,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from tests.fleet_sites import Fleet
 from tests.samba import Samba, unavailable_reason
 
-from ipo46xx.fleet import run_fleet
-from ipo46xx.inventory import Inventory, Site
-from ipo46xx.staging import Stager
+from ipo46xx.fleet.inventory import Inventory, Site
+from ipo46xx.fleet.runner import run_fleet
+from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import open_storage
 
 LATENCY = 0.1

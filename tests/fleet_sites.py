@@ -148,7 +148,7 @@ class Fleet:
 
 def states(journals: pathlib.Path, names: Sequence[str]) -> dict[str, str | None]:
     """Each site's journal state (None: no journal)."""
-    from ipo46xx.journal import Journal  # noqa: PLC0415
+    from ipo46xx.staging.journal import Journal  # noqa: PLC0415
 
     found: dict[str, str | None] = {}
     for name in names:

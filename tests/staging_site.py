@@ -6,7 +6,7 @@ import pathlib
 from collections.abc import Callable
 
 from ipo46xx.emulator import IpOfficeEmulator
-from ipo46xx.staging import Stager
+from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import LocalStorage, MemoryStorage, Storage, is_temporary
 
 from .conftest import FIXTURES

@@ -14,15 +14,15 @@ from typing import Any
 import pytest
 
 from ipo46xx import FetchError, InputError
-from ipo46xx.certificates import (
+from ipo46xx.cli import main
+from ipo46xx.emulator import IpOfficeEmulator
+from ipo46xx.office.certificates import (
     Certificate,
     check_certificates,
     load_certificates,
     read_endpoint,
 )
-from ipo46xx.cli import main
-from ipo46xx.download import fetch
-from ipo46xx.emulator import IpOfficeEmulator
+from ipo46xx.office.download import fetch
 from ipo46xx.storage import MemoryStorage
 
 from .tls_servers import (

@@ -71,7 +71,7 @@ def test_the_filter_drops_token_records_at_any_level() -> None:
     assert not keep.filter(record("x", logging.INFO, "buffer: 4E 54 4C 4D\n 53 53 50 00"))
     assert not keep.filter(record("smbprotocol.session", logging.DEBUG, "Negotiate"))
     assert keep.filter(record("smbprotocol.session", logging.INFO, "Setting session id to 1"))
-    assert keep.filter(record("ipo46xx.staging", logging.DEBUG, "park: rename a to b"))
+    assert keep.filter(record("ipo46xx.staging.stager", logging.DEBUG, "park: rename a to b"))
 
 
 def test_a_password_in_the_ipo_address_is_refused_without_echoing_it(

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import ipo46xx
 from ipo46xx import InputError, Ipo46xxError, SetStatement, Tag, load, parse
-from ipo46xx.document import read_file, read_limited
-from ipo46xx.sniff import MAX_BYTES
+from ipo46xx.format.document import read_file, read_limited
+from ipo46xx.office.sniff import MAX_BYTES
 
 from . import strategies
 from .conftest import Case, all_files

@@ -10,9 +10,9 @@ import time
 import pytest
 
 from ipo46xx import FetchError, InputError
-from ipo46xx.download import download, fetch, normalize_pin
 from ipo46xx.emulator import IpOfficeEmulator
-from ipo46xx.staging import Stager
+from ipo46xx.office.download import download, fetch, normalize_pin
+from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import MemoryStorage
 
 from .staging_site import ADMIN, SETTINGS

@@ -16,7 +16,7 @@ from ipo46xx import (
     load,
     parse,
 )
-from ipo46xx.statements import Tag
+from ipo46xx.format.statements import Tag
 
 from . import strategies
 from .conftest import FIXTURES

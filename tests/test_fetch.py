@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from ipo46xx import FetchError, InputError, fetch, settings_url
-from ipo46xx.download import MAX_BYTES
+from ipo46xx.office.download import MAX_BYTES
 
 SETTINGS = b'SET TRUSTCERTS "Root-CA-0214515C.pem"\r\n'
 ROUTES: dict[str, tuple[int, str, bytes]] = {

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ipo46xx.fleet import FleetProgress, run_fleet
-from ipo46xx.inventory import load_inventory
+from ipo46xx.fleet.inventory import load_inventory
+from ipo46xx.fleet.runner import FleetProgress, run_fleet
 
 from .fleet_sites import (
     BACKUP,
@@ -316,7 +316,7 @@ def test_a_missing_password_variable_fails_that_site_only(
 
 def _journal_is_consistent(journals: pathlib.Path, fleet: Fleet) -> None:
     """Each site is untouched, or its journal and card agree and hold the admin's file."""
-    from ipo46xx.journal import Journal  # noqa: PLC0415
+    from ipo46xx.staging.journal import Journal  # noqa: PLC0415
 
     for site in fleet.sites:
         journal = Journal.load(journals / site.name)

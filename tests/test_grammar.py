@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ipo46xx
-from ipo46xx.grammar import LINE, parse_line
-from ipo46xx.statements import (
+from ipo46xx.format.grammar import LINE, parse_line
+from ipo46xx.format.statements import (
     AddStatement,
     GetStatement,
     GotoStatement,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ipo46xx.inventory import (
+from ipo46xx.fleet.inventory import (
     Inventory,
     InventoryError,
     Site,
@@ -157,7 +157,7 @@ def test_parse_inventory_reads_text() -> None:
 def test_reading_a_csv_inventory_loads_no_toml_reader(tmp_path: pathlib.Path) -> None:
     path = _write(tmp_path, "s.csv", "name,ipo,target\nhq,1,/sd\n")
     code = (
-        "import sys\nfrom ipo46xx.inventory import load_inventory\n"
+        "import sys\nfrom ipo46xx.fleet.inventory import load_inventory\n"
         f"load_inventory({str(path)!r})\n"
         "print(sorted(m for m in ('tomllib', 'tomli', 'smbclient') if m in sys.modules))\n"
     )

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from ipo46xx.errors import JournalError, LockedError
-from ipo46xx.journal import Journal, default_state_dir, state_lock
-from ipo46xx.staging import Stager
+from ipo46xx.staging.journal import Journal, default_state_dir, state_lock
+from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import LocalStorage, open_storage
 
 from .mounts import fill, read_only, tmpfs

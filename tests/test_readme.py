@@ -44,7 +44,7 @@ def test_readme_examples(site: Site, fleet: FleetSites) -> None:
 
 
 def test_the_readme_inventory_examples_load(tmp_path: pathlib.Path) -> None:
-    from ipo46xx.inventory import load_inventory  # noqa: PLC0415
+    from ipo46xx.fleet.inventory import load_inventory  # noqa: PLC0415
 
     text = README.read_text()
     section = text[text.index("## Many sites") :]

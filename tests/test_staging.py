@@ -13,8 +13,8 @@ from ipo46xx import InputError, StateError, load, parse, trustcerts
 from ipo46xx.cli.guidance import next_steps
 from ipo46xx.emulator import INITIAL_ROOT_CA
 from ipo46xx.errors import LockedError, TargetChangedError
-from ipo46xx.journal import default_state_dir, state_lock
-from ipo46xx.staging import Stager
+from ipo46xx.staging.journal import default_state_dir, state_lock
+from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import MemoryStorage
 
 from .conftest import FIXTURES

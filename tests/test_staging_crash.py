@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ipo46xx.journal import Journal
+from ipo46xx.staging.journal import Journal
 
 from .faults import Crash, FaultyStorage
 from .staging_site import ADMIN, BACKUP, PREPARE, SETTINGS, Site, make_site, run_operation

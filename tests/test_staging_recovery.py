@@ -17,7 +17,7 @@ import pytest
 
 from ipo46xx.cli.guidance import next_steps
 from ipo46xx.errors import StorageError
-from ipo46xx.journal import Journal
+from ipo46xx.staging.journal import Journal
 from ipo46xx.storage import LocalStorage, MemoryStorage
 
 from .faults import Crash
@@ -30,7 +30,7 @@ FOREIGN = ".ipo46xx-46xxsettings.txt.0123456789ab.tmp"
 # onto one named argv[6] (fnmatch patterns), optionally with renameat2 switched off.
 KILLER = """
 import fnmatch, os, signal, sys
-from ipo46xx.staging import Stager
+from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import LocalStorage, local
 
 ipo, card, state, operation, source, target, fallback = sys.argv[1:]

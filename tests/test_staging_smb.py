@@ -8,8 +8,8 @@ import pytest
 
 from ipo46xx.emulator import IpOfficeEmulator
 from ipo46xx.errors import StorageError
-from ipo46xx.journal import Journal
-from ipo46xx.staging import Stager
+from ipo46xx.staging.journal import Journal
+from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import LocalStorage, open_storage
 
 from .faults import FaultyStorage

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from ipo46xx import FetchError, StateError
-from ipo46xx.certificates import load_certificates
 from ipo46xx.cli import main
 from ipo46xx.emulator import INITIAL_ROOT_CA, IpOfficeEmulator
-from ipo46xx.staging import Stager
+from ipo46xx.office.certificates import load_certificates
+from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import LocalStorage
 
 from .staging_site import ADMIN, BACKUP, SETTINGS

@@ -11,13 +11,13 @@ import pathlib
 import tempfile
 from collections.abc import Callable
 
-from .certificates import check_certificates
-from .chain import follow
-from .download import fetch
 from .emulator import IpOfficeEmulator
 from .errors import NotServedError
-from .evaluation import Phone
-from .staging import Stager
+from .format.chain import follow
+from .format.evaluation import Phone
+from .office.certificates import check_certificates
+from .office.download import fetch
+from .staging.stager import Stager
 from .storage import LocalStorage
 
 __all__ = ["run_demo"]

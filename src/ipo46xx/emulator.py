@@ -147,7 +147,7 @@ class IpOfficeEmulator:
     """An IP Office's HTTP file service over a given SD card folder.
 
     >>> from ipo46xx.storage import MemoryStorage
-    >>> from ipo46xx.download import fetch
+    >>> from ipo46xx.office.download import fetch
     >>> with IpOfficeEmulator(MemoryStorage()) as ipo:
     ...     b"Root-CA-0214515C.pem" in fetch(ipo.settings_url)
     True

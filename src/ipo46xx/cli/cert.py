@@ -17,7 +17,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..certificates import CertificateReport, Endpoint
+    from ..office.certificates import CertificateReport, Endpoint
 
 EXAMPLES: dict[str, list[str]] = {
     "cert": [
@@ -108,8 +108,8 @@ def print_report(report: CertificateReport, indent: str = "") -> None:
 
 
 def cmd_cert(args: argparse.Namespace) -> int:
-    from ..certificates import check_certificates  # noqa: PLC0415
     from ..errors import FetchError  # noqa: PLC0415
+    from ..office.certificates import check_certificates  # noqa: PLC0415
 
     report = check_certificates(
         args.ipo, ports=args.port or (), days=args.days, **tls_options(args)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
-    from ..document import SettingsFile
+    from ..format.document import SettingsFile
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT, EXIT_STATE, EXIT_BUG = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -187,14 +187,14 @@ def parse_mapping(pairs: Sequence[str] | None) -> dict[str, str]:
 
 def read_input(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
     """The bytes of FILE, '-' or URL, and a name for messages."""
-    from ..document import read_file, read_limited  # noqa: PLC0415
     from ..errors import InputError  # noqa: PLC0415
-    from ..sniff import not_settings_reason  # noqa: PLC0415
+    from ..format.document import read_file, read_limited  # noqa: PLC0415
+    from ..office.sniff import not_settings_reason  # noqa: PLC0415
 
     if source == "-":
         data, name = read_limited(sys.stdin.buffer, "standard input"), "<stdin>"
     elif is_url(source):
-        from ..download import fetch  # noqa: PLC0415
+        from ..office.download import fetch  # noqa: PLC0415
 
         warn_insecure(args)
         data = fetch(source, **tls_options(args))
@@ -210,7 +210,7 @@ def read_input(source: str, args: argparse.Namespace) -> tuple[bytes, str]:
 
 def load_input(source: str, args: argparse.Namespace) -> SettingsFile:
     """FILE, '-' or URL, parsed."""
-    from ..document import parse  # noqa: PLC0415
+    from ..format.document import parse  # noqa: PLC0415
 
     data, name = read_input(source, args)
     return parse(data, name=name)

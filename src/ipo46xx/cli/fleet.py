@@ -3,7 +3,7 @@
 Presentation only: the progress line on standard error, the final table, the JSON
 document, the question before changing targets, and Ctrl-C (the first stops new sites
 from starting, the second abandons the running ones).  The work is
-:func:`ipo46xx.fleet.run_fleet`.
+:func:`ipo46xx.fleet.runner.run_fleet`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..fleet import FleetProgress, SiteResult
-    from ..inventory import Inventory, Site
+    from ..fleet.inventory import Inventory, Site
+    from ..fleet.runner import FleetProgress, SiteResult
 
 ACTIONS = ("cert", "status", "stage", "verify", "restore", "rollback")  # = fleet.ACTIONS
 CHANGING = ("stage", "restore", "rollback")
@@ -85,7 +85,7 @@ def register(command: Command) -> None:
 
 
 def cmd_fleet(args: argparse.Namespace) -> int:
-    from ..inventory import load_inventory  # noqa: PLC0415
+    from ..fleet.inventory import load_inventory  # noqa: PLC0415
 
     action: str = args.action
     if args.jobs < 1:
@@ -108,7 +108,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     results = _run(args, inventory, dry_run=args.dry_run, selected=selected)
     if results is None:
         return EXIT_INTERRUPTED
-    from ..fleet import fleet_exit, summarise  # noqa: PLC0415
+    from ..fleet.runner import fleet_exit, summarise  # noqa: PLC0415
 
     cancelled = any(not r.ran for r in results)
     if args.json:
@@ -136,7 +136,7 @@ def _run(
     selected: Sequence[Site] | None = None,
 ) -> list[SiteResult] | None:
     """Run the fleet; None when a second Ctrl-C abandoned it (the table is printed)."""
-    from ..fleet import run_fleet  # noqa: PLC0415
+    from ..fleet.runner import run_fleet  # noqa: PLC0415
 
     sites = list(selected if selected is not None else inventory.select(args.site))
     progress = _Progress(args.action, len(sites))
@@ -244,7 +244,7 @@ def _result_word(result: SiteResult) -> str:
 
 
 def _print_table(action: str, results: Sequence[SiteResult], *, dry_run: bool) -> None:
-    from ..fleet import summarise  # noqa: PLC0415
+    from ..fleet.runner import summarise  # noqa: PLC0415
 
     if action == "cert":
         rows = [

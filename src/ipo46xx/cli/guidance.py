@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from ..restoring import MANAGER_PATH
-from ..staging import Stager
+from ..staging.restoring import MANAGER_PATH
+from ..staging.stager import Stager
 
 
 def state_flag(stager: Stager) -> str:
     """`` --state-dir DIR`` when the journal is not where commands look by default."""
-    from ..journal import default_state_dir  # noqa: PLC0415
+    from ..staging.journal import default_state_dir  # noqa: PLC0415
 
     if stager.state_dir == default_state_dir(stager.storage.url):
         return ""
@@ -23,7 +23,7 @@ def next_steps(state: str, stager: Stager, tls: str = "", trusted: bool | None =
     what restore's trust check found (``False``: phones would not trust the IP Office).
 
     >>> from ipo46xx.storage import MemoryStorage
-    >>> from ipo46xx.staging import Stager
+    >>> from ipo46xx.staging.stager import Stager
     >>> stager = Stager("192.168.42.1", MemoryStorage(), "/tmp/journal")
     >>> next_steps("staged", stager)[2]
     'Step 8: then run `ipo46xx restore --ipo http://192.168.42.1/46xxsettings.txt --target memory:// --state-dir /tmp/journal`.'

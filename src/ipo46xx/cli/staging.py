@@ -24,9 +24,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..staging import Outcome, Stager, Status, Verification
+    from ..office.trust import TrustReport
+    from ..staging.stager import Outcome, Stager, Status, Verification
     from ..storage import Storage
-    from ..trust import TrustReport
 
 EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --help order
     "stage": [
@@ -69,7 +69,7 @@ def open_target(args: argparse.Namespace) -> Storage:
 
 
 def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
-    from ..staging import Stager  # noqa: PLC0415
+    from ..staging.stager import Stager  # noqa: PLC0415
 
     warn_insecure(args)
     return Stager(

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .errors import InputError
+from ..errors import InputError
 
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from .document import SettingsFile
+    from ..format.document import SettingsFile
 
 __all__ = [
     "BLOCKING",
@@ -372,7 +372,7 @@ def check_certificates(
         try:
             wanted += served_tls_ports(ipo, verify=verify, cafile=cafile, pin=pin, timeout=timeout)
         except Exception as exc:
-            from .errors import Ipo46xxError  # noqa: PLC0415
+            from ..errors import Ipo46xxError  # noqa: PLC0415
 
             if not isinstance(exc, Ipo46xxError):
                 raise
@@ -387,7 +387,7 @@ def served_tls_ports(
     ipo: str, *, verify: bool, cafile: str | None, pin: str | None, timeout: float
 ) -> list[int]:
     """Every ``TLSPORT`` that the file the IP Office serves gives any phone profile."""
-    from .document import parse  # noqa: PLC0415
+    from ..format.document import parse  # noqa: PLC0415
     from .download import fetch, settings_url  # noqa: PLC0415
 
     url = settings_url(ipo)
@@ -403,7 +403,7 @@ def phone_tls_ports(doc: SettingsFile) -> list[int]:
     >>> phone_tls_ports(parse(b"IF $SIG SEQ 2 GOTO SIP\\nSET TLSPORT 443\\n# SIP\\n"))
     [443, 411]
     """
-    from .profiles import setting_per_profile  # noqa: PLC0415
+    from ..format.profiles import setting_per_profile  # noqa: PLC0415
 
     values = setting_per_profile(doc, "TLSPORT").values()
     return tls_ports(str(DEFAULT_TLS_PORT) if v is None else v for v in values)

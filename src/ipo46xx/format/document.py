@@ -19,12 +19,12 @@ from typing import BinaryIO
 
 import attrs
 
-from .errors import InputError
+from ..errors import InputError
 from .grammar import parse_line
-from .sniff import MAX_BYTES
 from .statements import Statement
 
 __all__ = [
+    "MAX_BYTES",
     "Change",
     "Edit",
     "Line",
@@ -35,6 +35,9 @@ __all__ = [
     "read_limited",
     "unified_diff",
 ]
+
+MAX_BYTES = 4 * 1024 * 1024
+"""A larger input is not a settings file (Avaya's whole template is about 1 MB)."""
 
 _BOM = b"\xef\xbb\xbf"
 _ERRORS = "surrogateescape"
@@ -319,7 +322,7 @@ def read_file(path: str | os.PathLike[str]) -> bytes:
 
 
 def read_limited(stream: BinaryIO, where: str) -> bytes:
-    """All of ``stream``, refusing more than :data:`~ipo46xx.sniff.MAX_BYTES` at once.
+    """All of ``stream``, refusing more than :data:`MAX_BYTES` at once.
 
     ``/dev/zero``, a disk image or an endless pipe given by mistake stops at the limit
     instead of filling the memory.

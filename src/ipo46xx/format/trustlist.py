@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from ..errors import InputError, MappingError, TrustcertsError
 from .document import Change, Edit, SettingsFile
-from .errors import InputError, MappingError, TrustcertsError
 from .statements import Assignment
 
 __all__ = [

@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
+from ..errors import Ipo46xxError
+from ..format.chain import Chain
+from ..format.document import SettingsFile
+from ..format.evaluation import Loader
+from ..format.profiles import settings_per_profile
+from ..format.trustlist import ROOT_CA_PATTERN, names_of
 from .certificates import Certificate, Endpoint, load_certificates
-from .chain import Chain
-from .document import SettingsFile
-from .errors import Ipo46xxError
-from .evaluation import Loader
-from .profiles import settings_per_profile
-from .trustlist import ROOT_CA_PATTERN, names_of
 
 __all__ = ["ProfileTrust", "RootCa", "TrustReport", "check_trust"]
 

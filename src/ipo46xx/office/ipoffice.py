@@ -8,11 +8,11 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 
+from ..errors import Ipo46xxError, NotServedError
+from ..format.chain import SETTINGS, Chain, follow
+from ..format.document import SettingsFile, parse
 from .certificates import HTTPS_PORT, Endpoint, host_of, phone_tls_ports, read_endpoint
-from .chain import SETTINGS, Chain, follow
-from .document import SettingsFile, parse
 from .download import check_settings_body, download, fetch
-from .errors import Ipo46xxError, NotServedError
 from .trust import TrustReport, check_trust
 
 __all__ = ["IpOffice"]

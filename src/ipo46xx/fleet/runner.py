@@ -1,9 +1,9 @@
 """Many IP Offices from one inventory: each site runs the single-site flow on its own.
 
 :func:`run_fleet` runs one action (``cert``, ``status``, ``stage``, ``verify``,
-``restore``, ``rollback``) over the sites of an :class:`~ipo46xx.inventory.Inventory`,
+``restore``, ``rollback``) over the sites of an :class:`~ipo46xx.fleet.inventory.Inventory`,
 ``jobs`` at a time, and returns one :class:`SiteResult` per site.  Each site does exactly
-what the single-site command does, through its own :class:`~ipo46xx.staging.Stager`
+what the single-site command does, through its own :class:`~ipo46xx.staging.stager.Stager`
 with its journal in ``<state_dir>/<site name>/``; one site's failure never stops or
 touches another.
 
@@ -36,13 +36,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .download import DEFAULT_TIMEOUT
-from .errors import InputError, Ipo46xxError, JournalError, StateError
+from ..errors import InputError, Ipo46xxError, JournalError, StateError
+from ..office.download import DEFAULT_TIMEOUT
 from .inventory import Inventory, Site, default_fleet_state_dir
 
 if TYPE_CHECKING:
-    from .staging import Stager
-    from .storage import Storage
+    from ..staging.stager import Stager
+    from ..storage import Storage
 
 __all__ = [
     "ACTIONS",
@@ -187,7 +187,7 @@ def run_fleet(
     (default: ``os.environ``).  ``days`` is the ``cert`` warning threshold.
 
     >>> import tempfile
-    >>> from ipo46xx.inventory import Inventory, Site
+    >>> from ipo46xx.fleet.inventory import Inventory, Site
     >>> from ipo46xx.emulator import IpOfficeEmulator
     >>> from ipo46xx.storage import LocalStorage
     >>> card = tempfile.mkdtemp()
@@ -352,7 +352,7 @@ class _Runner:
             )
 
     def _open(self, site: Site, password: str | None) -> Storage:
-        from .storage import open_storage  # noqa: PLC0415
+        from ..storage import open_storage  # noqa: PLC0415
 
         if site.is_smb and password is None:
             raise InputError(
@@ -364,7 +364,7 @@ class _Runner:
         )
 
     def _stager(self, site: Site, storage: Storage) -> Stager:
-        from .staging import Stager  # noqa: PLC0415
+        from ..staging.stager import Stager  # noqa: PLC0415
 
         return Stager(
             site.ipo,
@@ -409,7 +409,7 @@ class _Runner:
         return True, outcome.state, message, outcome
 
     def _cert(self, site: Site) -> tuple[bool, str, str, Any]:
-        from .certificates import check_certificates  # noqa: PLC0415
+        from ..office.certificates import check_certificates  # noqa: PLC0415
 
         report = check_certificates(
             site.ipo,
@@ -436,7 +436,7 @@ class _Runner:
         return bool(report.ok), state, message, report
 
     def _state_of(self, stager: Stager) -> str:
-        from .journal import Journal  # noqa: PLC0415
+        from ..staging.journal import Journal  # noqa: PLC0415
 
         journal = Journal.load(stager.state_dir)
         return journal.state if journal is not None else "new"
@@ -444,7 +444,7 @@ class _Runner:
     def _journal_state(self, site: Site) -> str:
         if self.action == "cert":
             return "problem"
-        from .journal import Journal  # noqa: PLC0415
+        from ..staging.journal import Journal  # noqa: PLC0415
 
         try:
             journal = Journal.load(self.root / site.name)

@@ -21,8 +21,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from .errors import JournalError, LockedError
-from .storage.base import temporary_name
+from ..errors import JournalError, LockedError
+from ..storage.base import temporary_name
 
 __all__ = ["Journal", "default_state_dir", "state_lock"]
 

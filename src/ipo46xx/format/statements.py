@@ -3,7 +3,7 @@
 Statements are immutable values.  A comment line has no statement at all: phones skip
 it, and so does everything in ipo46xx that interprets a file.  Each statement knows
 its 1-based line number; the line's text and ending live on the document's
-:class:`~ipo46xx.document.Line`.
+:class:`~ipo46xx.format.document.Line`.
 """
 
 from __future__ import annotations

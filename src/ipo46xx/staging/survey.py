@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
-from .chain import SETTINGS, UPGRADE_SCRIPTS, Chain, Decision, Elsewhere, follow
-from .document import Edit, parse
-from .errors import InputError, TargetChangedError
-from .evaluation import Phone
+from ..errors import InputError, TargetChangedError
+from ..format.chain import SETTINGS, UPGRADE_SCRIPTS, Chain, Decision, Elsewhere, follow
+from ..format.document import Edit, parse
+from ..format.evaluation import Phone
+from ..format.profiles import phone_profiles, profile_name
+from ..format.trustlist import ROOT_CA_PATTERN, blank_trustcerts
+from ..storage import Storage, digest_of
 from .flow import Expect, Unit
-from .profiles import phone_profiles, profile_name
-from .storage import Storage, digest_of
-from .trustlist import ROOT_CA_PATTERN, blank_trustcerts
 
 __all__ = ["Extra", "Survey", "deciding_lines", "survey"]
 

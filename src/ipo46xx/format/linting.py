@@ -1,6 +1,6 @@
 """The mistakes that break settings files, found before the phones find them.
 
-Each :class:`~ipo46xx.evaluation.Finding` has a line, a severity (``error``: phones will
+Each :class:`~ipo46xx.format.evaluation.Finding` has a line, a severity (``error``: phones will
 misread the file; ``warning``: probably not what was meant; ``info``: style) and one of
 these stable codes:
 

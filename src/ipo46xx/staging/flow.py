@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import attrs
 
-from .errors import TargetChangedError
+from ..errors import TargetChangedError
 from .journal import Journal
 
 __all__ = [

@@ -20,7 +20,7 @@ import ssl
 import threading
 import urllib.parse
 
-from .errors import FetchError, InputError, NotServedError
+from ..errors import FetchError, InputError, NotServedError
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [

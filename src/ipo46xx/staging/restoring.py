@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .certificates import Endpoint
-from .document import SettingsFile, parse
-from .errors import InputError, Ipo46xxError, StateError
+from ..errors import InputError, Ipo46xxError, StateError
+from ..format.document import SettingsFile, parse
+from ..format.trustlist import ROOT_CA_PATTERN, replace_trustcerts, trustcerts, trustcerts_mapping
+from ..office.certificates import Endpoint
+from ..office.ipoffice import IpOffice
+from ..storage import digest_of
 from .flow import SETTINGS, Unit
-from .ipoffice import IpOffice
 from .journal import Journal
-from .storage import digest_of
-from .trustlist import ROOT_CA_PATTERN, replace_trustcerts, trustcerts, trustcerts_mapping
 
 __all__ = ["MANAGER_PATH", "PutBack", "prepare_restore", "restored_copy", "root_cas"]
 

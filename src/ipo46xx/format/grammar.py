@@ -12,7 +12,7 @@ Decisions that go beyond the guides, each on the side of safety:
   ``set trustcerts`` must see it blanked too; the linter flags the spelling.
 * Blanks (spaces or tabs) may stand before the keyword, for the same reason.
 * A line that starts with a keyword but does not fit the statement becomes
-  :class:`~ipo46xx.statements.Malformed`, never a comment: phones try to act on it.
+  :class:`~ipo46xx.format.statements.Malformed`, never a comment: phones try to act on it.
 
 Speed: pyparsing's ``parse_string`` costs several microseconds a line, mostly in
 building ``ParseResults``.  :func:`parse_line` therefore applies the very same

@@ -32,8 +32,8 @@ from typing import Any
 
 import attrs
 
+from ..errors import InputError
 from .document import SettingsFile, parse
-from .errors import InputError
 from .phonemodels import MODEL_FAMILIES, Model, find_model
 from .statements import (
     AddStatement,
@@ -94,7 +94,7 @@ class Phone:
     def for_model(cls, row: Model, **given: Any) -> Phone:
         """The phone of one row of the model table, reporting what that phone reports.
 
-        >>> from ipo46xx.phonemodels import find_model
+        >>> from ipo46xx.format.phonemodels import find_model
         >>> Phone.for_model(find_model("9620", "H323")).variable("$MODEL")
         '9620D01A'
         """

@@ -1,7 +1,7 @@
 """Carry out the flow's decisions on a target: one file of the run after the other, the
 journal written before and after each change, and the same decisions run dry for plans.
 
-:mod:`ipo46xx.flow` decides the next action from what the target holds; this module does
+:mod:`ipo46xx.staging.flow` decides the next action from what the target holds; this module does
 it (rename, remove, atomic write with read-back) and records it, so that a crash anywhere
 leaves a journal that the next run continues from.
 """
@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from .errors import StateError, StorageError, TargetChangedError
+from ..errors import StateError, StorageError, TargetChangedError
+from ..storage import Storage, is_temporary
 from .flow import Action, Expect, Unit, View, reservation, situation
 from .journal import Journal
-from .storage import Storage, is_temporary
 
 __all__ = ["RESERVED", "Engine"]
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = [
     "FIELDS",
@@ -183,7 +183,7 @@ def parse_inventory(text: str, path: str | os.PathLike[str]) -> Inventory:
     >>> parse_inventory("name,ipo,target,password\\nhq,x,/sd,hunter2\\n", "s.csv")
     Traceback (most recent call last):
     ...
-    ipo46xx.inventory.InventoryError: s.csv line 1: field 'password' looks like a secret: \
+    ipo46xx.fleet.inventory.InventoryError: s.csv line 1: field 'password' looks like a secret: \
 never put passwords in the inventory; name the environment variable that holds it with \
 password_env (the value was not shown)
     """

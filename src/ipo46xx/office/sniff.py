@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 
-__all__ = ["MAX_BYTES", "not_settings_reason"]
+from ..format.document import MAX_BYTES
 
-MAX_BYTES = 4 * 1024 * 1024
-"""A larger input is not a settings file (Avaya's whole template is about 1 MB)."""
+__all__ = ["MAX_BYTES", "not_settings_reason"]
 
 _SAMPLE = 4096
 

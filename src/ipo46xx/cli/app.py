@@ -38,6 +38,9 @@ The SMB password comes from IPO46XX_SMB_PASSWORD, or a prompt; never from the co
 """
 
 
+VERBOSE = "log what happens; show tracebacks of internal errors"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ipo46xx`` parser with every command of every family."""
     parser = Parser(
@@ -50,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help="log what happens; show tracebacks of internal errors",
+        help=VERBOSE,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -68,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.set_defaults(handler=handler)
+        # SUPPRESS: an absent -v here keeps the one given before the command.
+        sub.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE
+        )
         return sub
 
     for family in FAMILIES:

@@ -6,8 +6,7 @@ A block is a ``console`` code block of ``$ command`` lines, each followed by its
 of lines.  Every page's blocks run in order, against one fresh
 :class:`ipo46xx.playground.Playground`, exactly what ``ipo46xx emulator`` sets up, with
 the variables it prints (``$IPO``, ``$CARD``, ``$TLSPORT``, ``$STATE``, ``$FLEET``).
-``<!-- runnable: ... regenerate=NAME -->`` regenerates ``$IPO``'s certificate first;
-``status=N`` expects each command to exit N.
+``<!-- runnable: ... status=N -->`` expects each command to exit N.
 ``<!-- runs -->`` blocks must only succeed (their output varies).  Every ``console``
 block carries one of those markers or ``<!-- not run: reason -->``.
 """
@@ -22,8 +21,6 @@ import sysconfig
 from collections.abc import Iterator
 
 import attrs
-
-from ipo46xx.playground import Playground
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -95,26 +92,23 @@ def matches(expected: str, actual: str) -> bool:
     return re.fullmatch(pattern, actual + "\n") is not None
 
 
-def normalise(playground: Playground, output: str) -> str:
+def normalise(env: dict[str, str], output: str) -> str:
     """``output`` with the playground's folders and address written as its variables."""
-    for name, value in playground.env().items():
+    for name, value in env.items():
         if name != "TLSPORT":
             output = re.sub(re.escape(value) + r"(?!\d)", "$" + name, output)
     return output
 
 
-def run(block: Block, playground: Playground | None) -> Iterator[tuple[str, str, str, int]]:
-    """Run each command; yield (command, expected, actual, exit status)."""
+def run(block: Block, playground: dict[str, str] | None) -> Iterator[tuple[str, str, str, int]]:
+    """Run each command with the variables of a playground (:meth:`Playground.env`, or
+    those ``ipo46xx emulator`` printed); yield (command, expected, actual, exit status)."""
     env = dict(os.environ)
     env.pop("IPO46XX_SMB_PASSWORD", None)
     env["COLUMNS"] = "100"
     # The console script of the interpreter running the tests, whatever PATH holds.
     env["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), env.get("PATH", "")])
-    if playground is not None:
-        env.update(playground.env())
-        regenerate = re.search(r"regenerate=(\S+)", block.marker)
-        if regenerate:
-            playground.ipo.regenerate_certificate(regenerate.group(1))
+    env.update(playground or {})
     for command, expected in block.commands:
         result = subprocess.run(
             ["bash", "-c", "{ " + command + "\n} 2>&1"],  # errors of every part too

@@ -15,7 +15,9 @@ import pytest
 from ipo46xx.fleet.inventory import load_inventory
 from ipo46xx.office.download import fetch
 
+from .readme_blocks import blocks
 from .test_cli import SCRIPT, run
+from .test_readme import PAGES, check
 
 
 class Emulator:
@@ -157,3 +159,10 @@ def test_a_real_ip_office_refuses_a_regenerate_request() -> None:
     with IpOfficeEmulator(MemoryStorage()) as ipo, pytest.raises(FetchError, match="HTTP 501"):
         regenerate_remote(ipo.url)
     assert sys.modules["ipo46xx.playground"] is not None
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_example_runs_as_written_against_it(page: str, emulator: Emulator) -> None:
+    for block in blocks(PAGES[page].read_text()):
+        if block.runs:
+            check(page, block, emulator.env)

@@ -43,7 +43,7 @@ def test_examples(page: str, tmp_path: pathlib.Path) -> None:
     found = [block for block in blocks(PAGES[page].read_text()) if block.runs]
     with Playground(tmp_path / "playground") as playground:
         for block in found:
-            _check(page, block, playground)
+            check(page, block, playground.env())
 
 
 def test_the_fleet_inventory_examples_load(tmp_path: pathlib.Path) -> None:
@@ -60,7 +60,8 @@ def test_the_fleet_inventory_examples_load(tmp_path: pathlib.Path) -> None:
     assert len(found["toml"]) >= 2
 
 
-def _check(page: str, block: Block, playground: Playground) -> None:
+def check(page: str, block: Block, playground: dict[str, str]) -> None:
+    """Run ``block`` with the variables of ``playground``; fail unless it prints what it shows."""
     for command, expected, actual, status in run(block, playground):
         where = f"{page} line {block.line}: $ {command}"
         assert status == block.status, f"{where}\n{actual}"

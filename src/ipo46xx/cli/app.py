@@ -33,7 +33,8 @@ COMMANDS = tuple(EXAMPLES)
 
 EPILOG = """\
 exit status: 0 done; 1 a check, lint or verify found a problem; 2 bad input or usage;
-3 the target changed, or the step cannot run from the current state; 4 internal error.
+3 the target changed, or the step cannot run from the current state; 4 internal error;
+130 interrupted (Ctrl-C). -v goes before or after the command.
 The SMB password comes from IPO46XX_SMB_PASSWORD, or a prompt; never from the command line.
 """
 

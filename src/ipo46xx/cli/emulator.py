@@ -62,10 +62,13 @@ def _serve(folder: str | None) -> int:
 
 
 def _introduce(playground: Playground) -> None:
+    from ..office.certificates import load_certificates  # noqa: PLC0415
+
     ipo = playground.ipo
     out("ipo46xx emulator: stand-in IP Offices on 127.0.0.1, as the advisory finds them")
     out(f"  IP Office  $IPO      {ipo.url} (HTTPS on port {ipo.tls_port}: $TLSPORT)")
-    out(f"             root CA   {ipo.root_ca}, certificate expired on 2018-01-01")
+    [cert] = load_certificates(ipo.certificate_pem)
+    out(f"             root CA   {ipo.root_ca}, certificate valid to {cert.not_after:%Y-%m-%d}")
     out(f"  SD card    $CARD     {playground.card} (an explicit 46xxsettings.txt)")
     out(f"  journals   $STATE    {playground.state}")
     out(f"  fleet      $FLEET    {playground.fleet} (sites.toml, sites.csv; journals in state/)")

@@ -44,16 +44,17 @@ def _serve(folder: str | None) -> int:
     from ..playground import Playground  # noqa: PLC0415
 
     root = folder or tempfile.mkdtemp(prefix="ipo46xx-emulator-")
+    # Ctrl-C may come at any moment, also before the keys are read: the whole life of the
+    # IP Offices is inside this try, so that they always stop and the folder always goes.
     try:
         with Playground(root) as playground:
             _introduce(playground)
-            try:
-                _listen(playground)
-            except KeyboardInterrupt:
-                err("ipo46xx emulator: interrupted; stopped")
-                return EXIT_INTERRUPTED
-            err("ipo46xx emulator: stopped")
-            return EXIT_OK
+            _listen(playground)
+        err("ipo46xx emulator: stopped")
+        return EXIT_OK
+    except KeyboardInterrupt:
+        err("ipo46xx emulator: interrupted; stopped")
+        return EXIT_INTERRUPTED
     finally:
         if folder is None:
             shutil.rmtree(root, ignore_errors=True)

@@ -36,6 +36,7 @@ CONTRACT_COMMANDS = (
     "cert",
     "fleet",
     "demo",
+    "emulator",
 )
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "case.json").is_file())

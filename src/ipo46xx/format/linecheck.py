@@ -177,13 +177,14 @@ def check_lines(doc: SettingsFile, landing: Collection[int], add: _Add) -> None:
     ``landing`` holds the lines of the tags jumps land on.
     """
     if doc.bom:
-        first = "" if len(doc) == 0 or doc.line(1).is_comment else " and lose line 1"
+        lost = len(doc) > 0 and not doc.line(1).is_comment
         add(
             1,
             "warning",
             "byte-order-mark",
-            "the file starts with a UTF-8 byte-order mark; a phone that does not skip it "
-            f"reads the mark as part of line 1{first}: save it without the mark",
+            "the file starts with a UTF-8 byte-order mark; a phone that does not skip it reads "
+            + ("line 1 as a comment and loses its statement" if lost else "it as text")
+            + ": save the file without the mark (UTF-8 without BOM, or ANSI)",
         )
     for line in doc.lines:
         statement = line.statement

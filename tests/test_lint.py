@@ -85,6 +85,7 @@ def test_each_code(text: str, expected: list[tuple[int, str, str]]) -> None:
         'SET LANGUAGE_IN_USE "Brazilian Portuguese"\nSET A 1  ## note\n',
         # Prose, headings and settings dumps that are comments on purpose.
         "NOTE: SET NAME value sets a parameter\nThis file is for site 2\nABC 1\n",
+        "TRUSTCERTS must list the root CA files\nGROUP 5 is the reception\n",
         "  # an indented comment that no jump names\n",
         "IF $SIG SEQ 2 GOTO S\nIF $SIG_IN_USE SEQ H323 GOTO S\nIF $MODEL4 SEQ 4610 GOTO S\n# S\n",
         "IF $MODEL4 SEQ acw GOTO S\nIF $MACADDR SEQ c81fea9b6500 GOTO S\n# S\n",

@@ -113,8 +113,11 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TEMPLATE_ANYWHERE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 _TEMPLATE_BLOCK = re.compile(r"[ \t]*\{/?(?:if|else|elseif|foreach|for|end)\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*>|\{\$[A-Za-z_]\w*\}")
+# A name, then '=' or blanks, then one value: a word or a quoted string.  Prose such as
+# 'GROUP 5 is the reception' has more words and stays a comment.
 _LOOKS_SET = re.compile(
-    r"[ \t]*(?P<name>[A-Z][A-Z0-9_]{0,29})(?:[ \t]*=[ \t]*|[ \t]+)(?P<value>\S.*)"
+    r"[ \t]*(?P<name>[A-Z][A-Z0-9_]{0,29})(?:[ \t]*=[ \t]*|[ \t]+)"
+    r'(?P<value>"[^"]*"|[^ \t"]+)[ \t]*'
 )
 
 

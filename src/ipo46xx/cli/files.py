@@ -313,6 +313,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                     "value": None if setting is None else setting.value,
                     "line": None if setting is None else setting.line,
                     "file": None if setting is None else setting.file,
+                    "source": model.source,
                     "reports": {
                         name: phone.variable(name)
                         for name in ("MODEL4", "MODEL", "SIG", "SIG_IN_USE")

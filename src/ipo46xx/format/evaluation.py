@@ -45,6 +45,7 @@ from .statements import (
     Statement,
     Tag,
 )
+from .variables import VARIABLES, phone_macaddr
 
 __all__ = [
     "MODEL_FAMILIES",
@@ -72,6 +73,10 @@ def _sig(value: str | None) -> str | None:
     return text
 
 
+def _macaddr(value: str | None) -> str | None:
+    return None if value is None else phone_macaddr(value)
+
+
 @attrs.frozen
 class Phone:
     """One phone profile: the values its ``$VARIABLES`` have.
@@ -84,7 +89,7 @@ class Phone:
     model: str | None = None
     group: int | str = 0
     sig: str | None = attrs.field(default=None, converter=_sig)
-    macaddr: str | None = None
+    macaddr: str | None = attrs.field(default=None, converter=_macaddr)
     sig_in_use: str | None = attrs.field(default=None, converter=_sig)
     variables: Mapping[str, str] = attrs.field(factory=dict)
     serialno: str | None = None
@@ -121,7 +126,8 @@ class Phone:
         key = name.lstrip("$").upper()
         for given, value in self.variables.items():
             if given.lstrip("$").upper() == key:
-                return value
+                # Phones write their MAC address one way, whatever the operator typed.
+                return phone_macaddr(value) if key == "MACADDR" else value
         known: dict[str, str | None] = {
             "MODEL4": self.model4,
             "MODEL": self.model,
@@ -337,11 +343,18 @@ class _Walk:
                 f"operator {statement.operator!r} is not SEQ; phones skip this line",
             )
         elif actual is None:
+            name = statement.variable.lstrip("$").upper()
+            why = (
+                f"give it (--var {name}=VALUE) to follow the jump"
+                if name in VARIABLES
+                else "it is not a variable ipo46xx knows, and phones that lack it skip the line"
+            )
             self.note(
                 statement,
                 "info",
                 "unknown-variable",
-                f"{statement.variable} has no value for this phone; the line does nothing",
+                f"{statement.variable} has no value for this phone; the line does nothing "
+                f"here: {why}",
             )
         elif self.phone.matches(actual, statement.operand):
             return statement.label

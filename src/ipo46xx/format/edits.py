@@ -322,6 +322,13 @@ def _prove(
                 wrong.setdefault(what, []).append(label)
         if wrong:
             detail = "; ".join(f"{names(labels)} {what}" for what, labels in wrong.items())
+            gets = [f"line {s.line}" for s in old.statements() if isinstance(s, GetStatement)]
+            if loader is None and gets:
+                detail += (
+                    f"; a GET ({', '.join(gets)}) hands the phones to another file before that "
+                    "when its file is there, so no line of this file can serve both cases: "
+                    "move the line above the GET"
+                )
             asked = phones.describe() if phones else "every phone"
             raise PlacementError(
                 f"{old.name}: no placement can {verb} {name} for {asked} and leave every other "

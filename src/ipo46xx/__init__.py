@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 install_moved_finder()
 
 _SOURCES: dict[str, str] = {
+    "SettingEdit": "staging.changing",
     "Certificate": "office.certificates",
     "CertificateReport": "office.certificates",
     "Endpoint": "office.certificates",
@@ -156,6 +157,7 @@ __all__ = [
     "SetStatement",
     "Setting",
     "SettingChange",
+    "SettingEdit",
     "SettingsFile",
     "SiteResult",
     "Stager",
@@ -322,6 +324,7 @@ if TYPE_CHECKING:
         TrustReport,
         check_trust,
     )
+    from .staging.changing import SettingEdit
     from .staging.stager import (
         Outcome,
         Plan,

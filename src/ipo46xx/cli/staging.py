@@ -25,7 +25,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from ..format.compare import Phones
     from ..office.trust import TrustReport
+    from ..staging.changing import SettingEdit
     from ..staging.stager import Outcome, Plan, Stager, Status, Verification
     from ..storage import Storage
 
@@ -195,7 +197,9 @@ def _changing(action: str) -> Handler:
     return handler
 
 
-def cmd_change(args: argparse.Namespace) -> int:
+def change_request(args: argparse.Namespace) -> tuple[list[SettingEdit], Phones | None]:
+    """The settings ``--set``, ``--add`` and ``--unset`` name, checked, and the phones the
+    selection options name (``None``: every phone)."""
     from ..staging.changing import SettingEdit  # noqa: PLC0415
     from .edits import _selection  # noqa: PLC0415
 
@@ -204,7 +208,11 @@ def cmd_change(args: argparse.Namespace) -> int:
         *(SettingEdit.parse(text, "add") for text in args.add or []),
         *(SettingEdit.parse(text, "unset") for text in args.unset or []),
     ]
-    phones = _selection(args)
+    return edits, _selection(args)
+
+
+def cmd_change(args: argparse.Namespace) -> int:
+    edits, phones = change_request(args)
     storage = open_target(args)
     try:
         stager = _stager(args, storage)

@@ -12,7 +12,7 @@ from ..errors import Ipo46xxError, StateError
 from ..format.document import parse, unified_diff
 from ..format.trustlist import trustcerts
 from ..storage import digest_of
-from .changing import verify_change
+from .change_run import verify_change
 from .results import NEW, RESTORED, ROLLED_BACK, STAGED, Status, Verification
 from .run import Run, recorded_ports
 from .survey import deciding_lines

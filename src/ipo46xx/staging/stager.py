@@ -27,26 +27,16 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, Ipo46xxError, StateError, TargetChangedError
+from ..errors import InputError, StateError, TargetChangedError
 from ..format.document import parse, unified_diff
 from ..office.download import DEFAULT_TIMEOUT, normalize_pin, settings_url
-from ..storage import Storage, digest_of
-from .changing import (
-    SPECIALS,
-    PreparedChange,
-    SettingEdit,
-    begin_change,
-    check_served,
-    prepare_change,
-    request_of,
-)
+from ..storage import Storage
+from .change_run import change, plan_change
 from .checking import certificates, served_check, status, verify
 from .flow import (
     BACKUP,
     SETTINGS,
-    Expect,
     Unit,
-    decide_change,
     decide_restore,
     decide_rollback,
     decide_stage,
@@ -55,7 +45,6 @@ from .journal import Journal, state_lock
 from .planning import plan, prepare_stage
 from .restoring import PutBack
 from .results import (
-    CHANGE_FROM,
     CHANGED,
     CHANGING,
     NEW,
@@ -77,6 +66,7 @@ from .survey import deciding_lines
 if TYPE_CHECKING:
     from ..format.compare import Phones
     from ..office.certificates import CertificateReport
+    from .changing import SettingEdit
 
 __all__ = [
     "CHANGED",
@@ -304,109 +294,24 @@ class Stager:
     def plan_change(self, edits: Sequence[SettingEdit], phones: Phones | None = None) -> Plan:
         """What :meth:`change` would do now: its steps, the diff of each file and the
         effect on every phone profile; changes nothing."""
-        run = self._run
-        journal = run.journal()
-        if journal is not None and journal.state not in CHANGE_FROM:
-            raise StateError(run.wrong_state(journal.state, "change"))
-        if journal is not None and journal.state == CHANGING:
-            self._same_request(journal, edits, phones)
-            steps = run.engine.simulate(run.engine.expects(journal), decide_change, journal)
-            notes = ["continuing an interrupted change with the files the journal kept"]
-            return Plan("change", steps, "", notes)
-        url = run.new_run_url()
-        prepared = self._prepare_change(url, edits, phones)
-        if not prepared.files:
-            return Plan("change", [], "", [f"nothing to do: {prepared.notes[0]}"])
-        units = [
-            (
-                Unit(f.name),
-                Expect(
-                    original=digest_of(f.original) if f.original is not None else None,
-                    staged=digest_of(f.changed),
-                ),
-            )
-            for f in prepared.files
-        ]
-        steps = [f"download {url} and every file its phones reach; edit and prove the change"]
-        steps += run.engine.simulate(units, decide_change, None)
-        return Plan("change", steps, prepared.diff(), list(prepared.notes), prepared.effect)
+        return plan_change(self._run, edits, phones)
 
     def change(self, edits: Sequence[SettingEdit], phones: Phones | None = None) -> Outcome:
         """Change settings for exactly the phones named, in the file of the card that decides
         them, with the journal, ``.bak`` and read-back of ``stage``; then check that the IP
-        Office serves exactly that change.  Rollback undoes it byte for byte."""
-        run = self._run
-        with state_lock(run.state_dir, run.storage.url):
-            journal = run.journal()
-            if journal is not None and journal.state not in CHANGE_FROM:
-                raise StateError(run.wrong_state(journal.state, "change"))
-            diff = ""
-            if journal is not None and journal.state == CHANGING:
-                run.refuse_other_ipo()
-                self._same_request(journal, edits, phones)
-            else:
-                url = run.new_run_url()
-                prepared = self._prepare_change(url, edits, phones)
-                if not prepared.files:
-                    state = journal.state if journal is not None else NEW
-                    return Outcome("change", state, [f"nothing to do: {prepared.notes[0]}"], "")
-                journal = Journal.create(run.state_dir, run.storage.url, url)
-                begin_change(journal, prepared, request_of(edits, phones))
-                diff = prepared.diff()
-            done = run.engine.run(journal, decide_change)
-            run.engine.sweep(journal)
-            journal.state = CHANGED
-            journal.save()
-            try:
-                problems, missing = check_served(run.office(), journal)
-            except Ipo46xxError as exc:
-                problems, missing = (
-                    [
-                        f"cannot check what the IP Office serves now ({exc}); "
-                        "run `ipo46xx verify` once it answers"
-                    ],
-                    None,
-                )
-            if missing is not None:
-                self._undo(journal)
-                other = next(n for n in SPECIALS if n != missing.lower())
-                raise StateError(
-                    f"{problems[0]}, so the change would reach no phone; the card was put back "
-                    f"as it was. This release may name {other} instead: check the GET lines "
-                    f"at the end of the {SETTINGS} it serves"
-                )
-            return Outcome("change", CHANGED, done, diff, problems)
+        Office serves exactly that change.  Rollback undoes it byte for byte.
 
-    def _prepare_change(
-        self, url: str, edits: Sequence[SettingEdit], phones: Phones | None
-    ) -> PreparedChange:
-        prepared = prepare_change(self._run.office(url), self.storage, edits, phones)
-        for changed in prepared.files:
-            backup = Unit(changed.name).backup
-            if changed.original is not None and self.storage.exists(backup):
-                raise TargetChangedError(
-                    f"{backup} already exists on {self.storage.url} and this run did not make "
-                    "it; it may be someone's only copy. Move it away (or delete it if you are "
-                    "sure), then run change again"
-                )
-        return prepared
-
-    def _same_request(
-        self, journal: Journal, edits: Sequence[SettingEdit], phones: Phones | None
-    ) -> None:
-        if journal.data.get("request") != request_of(edits, phones):
-            raise StateError(
-                f"a different change of {self.storage.url} is under way; run it again with "
-                "the same settings and phones to finish it, or rollback"
-            )
-
-    def _undo(self, journal: Journal) -> None:
-        journal.state = ROLLING_BACK
-        journal.save()
-        self._run.engine.run(journal, decide_rollback)
-        self._run.engine.sweep(journal)
-        journal.state = ROLLED_BACK
-        journal.save()
+        >>> from ipo46xx.storage import MemoryStorage
+        >>> from ipo46xx.emulator import IpOfficeEmulator
+        >>> from ipo46xx.staging.changing import SettingEdit
+        >>> import tempfile
+        >>> card = MemoryStorage()
+        >>> with IpOfficeEmulator(card) as ipo:
+        ...     stager = Stager(ipo.url, card, tempfile.mkdtemp())
+        ...     stager.change([SettingEdit.parse("SNTPSRVR=10.0.0.5")]).state, card.list()
+        ('changed', ['46xxspecials.txt'])
+        """
+        return change(self._run, edits, phones)
 
     def _begin_stage(self, url: str) -> tuple[Journal, str]:
         if self.storage.exists(BACKUP):

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from . import cert, demo, emulator, files, fleet, staging
+from . import cert, demo, edits, emulator, files, fleet, staging
 from .common import (
     EXIT_BUG,
     EXIT_INPUT,
@@ -21,7 +21,7 @@ from .common import (
     err,
 )
 
-FAMILIES: tuple[ModuleType, ...] = (files, staging, cert, fleet, demo, emulator)
+FAMILIES: tuple[ModuleType, ...] = (files, edits, staging, cert, fleet, demo, emulator)
 """One module per command family, in --help order; each has ``EXAMPLES`` and ``register``."""
 
 EXAMPLES: dict[str, list[str]] = {

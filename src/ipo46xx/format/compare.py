@@ -11,6 +11,7 @@ line but kept its value is not a difference.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import attrs
@@ -19,7 +20,9 @@ from ..errors import InputError
 from .document import SettingsFile
 from .evaluation import MODEL_FAMILIES, Loader, Phone, Setting, evaluate
 from .phonemodels import MODELS, find_model
-from .statements import IfStatement
+from .statements import GetStatement, IfStatement
+
+_VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)")
 
 __all__ = [
     "Comparison",
@@ -219,12 +222,34 @@ def evaluate_both(
 ) -> Iterator[tuple[Phone, dict[str, Setting], dict[str, Setting]]]:
     """Each profile with what it gets from ``old`` and from ``new``."""
     old_loader, new_loader = _loaders(loader)
+    old_walk, new_walk = _Memo(old, old_loader), _Memo(new, new_loader)
     for phone in profiles:
-        yield (
-            phone,
-            evaluate(old, phone, old_loader).settings,
-            evaluate(new, phone, new_loader).settings,
-        )
+        yield phone, old_walk.settings(phone), new_walk.settings(phone)
+
+
+class _Memo:
+    """Walks of one file, shared by profiles that report the same value in every variable
+    the file reads (two 9611s on another GROUP, when no line tests $GROUP).  Only without a
+    loader: a file a GET brings in may read other variables."""
+
+    def __init__(self, doc: SettingsFile, loader: Loader | None) -> None:
+        self.doc, self.loader = doc, loader
+        self.done: dict[tuple[object, ...], dict[str, Setting]] = {}
+        read = {"MACADDR", "SERIALNO"}  # what values and file names may hold
+        for statement in doc.program[0]:
+            if isinstance(statement, IfStatement):
+                read.add(statement.variable.lstrip("$").upper())
+            elif isinstance(statement, GetStatement):
+                read.update(v.upper() for v in _VARIABLE.findall(statement.filename))
+        self.read = sorted(read)
+
+    def settings(self, phone: Phone) -> dict[str, Setting]:
+        if self.loader is not None:
+            return evaluate(self.doc, phone, self.loader).settings
+        key = (phone.ignores_case, *(phone.variable(name) for name in self.read))
+        if key not in self.done:
+            self.done[key] = evaluate(self.doc, phone).settings
+        return self.done[key]
 
 
 def compare_profiles(

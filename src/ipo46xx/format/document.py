@@ -21,7 +21,7 @@ import attrs
 
 from ..errors import InputError
 from .grammar import parse_line
-from .statements import Statement
+from .statements import Statement, Tag
 
 __all__ = [
     "MAX_BYTES",
@@ -137,6 +137,21 @@ class SettingsFile:
         ['Tag', 'GotoStatement']
         """
         return [s for s in self._statements if s is not None]
+
+    @functools.cached_property
+    def program(self) -> tuple[tuple[Statement, ...], Mapping[str, int]]:
+        """The statements, and the index among them of each tag's first line: what a walk
+        through the file needs, worked out once per document.
+
+        >>> parse("# A\nGOTO A\n# A\n").program[1]
+        {'A': 0}
+        """
+        statements = tuple(s for s in self._statements if s is not None)
+        labels: dict[str, int] = {}
+        for index, statement in enumerate(statements):
+            if isinstance(statement, Tag):
+                labels.setdefault(statement.label, index)
+        return statements, labels
 
     def __iter__(self) -> Iterator[Line]:
         return iter(self.lines)

@@ -18,7 +18,7 @@ from ipo46xx.fleet.runner import SiteResult
 from ipo46xx.office.certificates import CertificateReport, Endpoint
 
 from .fleet_reports import DAY, NOW, cert_result, certificate, clockless, fleet, unanswered
-from .fleet_sites import certificate_sites, closed_port
+from .fleet_sites import Fleet, certificate_sites, closed_port
 from .test_fleet import fleet_command
 
 NASTY = "<script>alert('x')</script> & \"quoted\""
@@ -212,3 +212,31 @@ def test_a_write_that_fails_after_the_run_is_one_line_exit_2(tmp_path: pathlib.P
     write_reports("cert", results, html=str(tmp_path / "r.html"), csv_path=None, inventory="")
     assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no temporary left behind
+
+
+def test_fleet_verify_reports_the_run_state_and_the_certificates_it_read(
+    tmp_path: pathlib.Path,
+) -> None:
+    sites = Fleet(tmp_path, 2)
+    try:
+        inventory = sites.write_toml()
+        text = inventory.read_text()  # each stand-in presents its certificate on its own port
+        for site in sites.sites:
+            text = text.replace(
+                f'name = "{site.name}"\n', f'name = "{site.name}"\ntls_port = {site.ipo.tls_port}\n'
+            )
+        inventory.write_text(text)
+        common = ["--inventory", str(inventory), "--state-dir", str(tmp_path / "j")]
+        assert fleet_command("stage", *common, "--yes", "--site", "site-00").returncode == 0
+        sheet = tmp_path / "verify.csv"
+        done = fleet_command("verify", *common, "--csv", str(sheet))
+    finally:
+        sites.close()
+    assert done.returncode == 1, done.stderr  # site-01 was never staged
+    table = {r["site"]: r for r in csv.DictReader(io.StringIO(sheet.read_text()))}
+    assert table["site-00"]["state"] == "staged"
+    assert table["site-00"]["certificate"] == "expired"  # the stand-in's clockless default
+    assert int(table["site-00"]["days left"]) < 0
+    assert "Step 8" in table["site-00"]["next step"]
+    assert table["site-01"]["state"] == "new" and table["site-01"]["certificate"] == "unknown"
+    assert "verify needs a run started with stage" in table["site-01"]["problem"]

@@ -26,7 +26,6 @@ from .common import (
     out,
     print_json,
 )
-from .report import result_word as _result_word
 
 if TYPE_CHECKING:
     from ..fleet.inventory import Inventory, Site
@@ -308,15 +307,16 @@ class _Progress:
 
 def _print_table(action: str, results: Sequence[SiteResult], *, dry_run: bool) -> None:
     from ..fleet.runner import summarise  # noqa: PLC0415
+    from .report import result_word  # noqa: PLC0415
 
     if action == "cert":
         rows = [
-            [r.name, *_cert_cells(r), _result_word(r), r.message]
+            [r.name, *_cert_cells(r), result_word(r), r.message]
             for r in sorted(results, key=_expiry_key)
         ]
         header = ["site", "days left", "expires", "result", "detail"]
     else:
-        rows = [[r.name, r.state, _result_word(r), r.message] for r in results]
+        rows = [[r.name, r.state, result_word(r), r.message] for r in results]
         header = ["site", "state", "result", "plan" if dry_run else "detail"]
     _table(header, rows)
     counts = summarise(results)
@@ -331,11 +331,13 @@ def _print_table(action: str, results: Sequence[SiteResult], *, dry_run: bool) -
 
 
 def _print_abandoned(action: str, sites: Sequence[Site], progress: _Progress) -> None:
+    from .report import result_word  # noqa: PLC0415
+
     rows = []
     for site in sites:
         result = progress.finished.get(site.name)
         if result is not None:
-            rows.append([site.name, result.state, _result_word(result), result.message])
+            rows.append([site.name, result.state, result_word(result), result.message])
         elif site.name in progress.started:
             rows.append([site.name, "?", "abandoned", "stopped mid-run; `fleet status` tells"])
         else:

@@ -92,8 +92,9 @@ def cells(row: Row) -> dict[str, str]:
 
 
 def report_rows(action: str, results: Sequence[SiteResult], inventory: str = "") -> list[Row]:
-    """One row per site, in the order of ``results``; ``inventory`` (the file name) goes
-    into the commands of the next steps.
+    """One row per site, the soonest expiry first (as ``fleet cert`` prints them; sites
+    whose certificate was not read last, in the order of ``results``); ``inventory`` (the
+    file name) goes into the commands of the next steps.
 
     >>> from ipo46xx.fleet.runner import SiteResult
     >>> done = SiteResult("hq", "status", ok=True, state="staged", exit=0, message="")
@@ -114,7 +115,9 @@ def report_rows(action: str, results: Sequence[SiteResult], inventory: str = "")
         problem = _problem(action, result, cert)
         step = _next_step(action, result, cert, state, _command(inventory, result.name))
         rows.append(Row(result.name, state, cert, result_word(result), problem, step))
-    return rows
+    days = [row.certificate.days_left for row in rows]
+    order = sorted(range(len(rows)), key=lambda i: (days[i] is None, days[i] or 0))
+    return [rows[i] for i in order]
 
 
 def result_word(result: SiteResult) -> str:

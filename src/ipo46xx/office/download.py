@@ -15,6 +15,7 @@ import http.client
 import logging
 import math
 import re
+import select
 import socket
 import ssl
 import threading
@@ -136,31 +137,70 @@ def _context(url: str, verify: bool, cafile: str | None, pin: str | None) -> ssl
 
 
 class _Deadline:
-    """Shut the connection's socket when the whole download has taken too long.
+    """Shut the connection's socket when the answer has taken too long on the network.
 
     Socket timeouts bound each read only: a server that drips one byte at a time
-    would keep a download alive for ever without this.
+    would keep a download alive for ever without this.  The clock starts when the
+    request has been sent (connecting is bounded by the socket timeout), and it counts
+    only time the network owes us: when it runs out while an answer waits unread in
+    the socket, the wait is this process's (other workers, the interpreter lock), not
+    the IP Office's, so it looks again shortly instead of giving up.
     """
+
+    RECHECK = 0.1  # seconds between looks once the time is up but the answer is here
 
     def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
         self._connection = connection
+        self._seconds = seconds
         self.expired = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._done = False
+
+    def _arm(self, seconds: float) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self._timer = threading.Timer(seconds, self._expire)
+            self._timer.daemon = True
+            self._timer.start()
 
     def _expire(self) -> None:
-        self.expired = True
+        with self._lock:
+            if self._done:  # the download finished as the timer fired
+                return
         sock = self._connection.sock
+        if sock is not None and _answer_waiting(sock):
+            self._arm(self.RECHECK)
+            return
+        self.expired = True
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def start(self) -> None:
+        """Start the clock: the request has just been sent."""
+        self._arm(self._seconds)
+
     def __enter__(self) -> _Deadline:
-        self._timer.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
+        with self._lock:
+            self._done = True
+            if self._timer is not None:
+                self._timer.cancel()
+
+
+def _answer_waiting(sock: socket.socket) -> bool:
+    """Whether bytes (or the end of the answer) wait in ``sock`` for the reader."""
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed meanwhile: the reader is done with it
+        return False
+    return bool(readable)
 
 
 def fetch(
@@ -234,6 +274,7 @@ def download(
             connection.request(
                 "GET", path, headers={"User-Agent": "ipo46xx", "Connection": "close"}
             )
+            deadline.start()
             response = connection.getresponse()
             if response.status >= 400:
                 raise _http_error(url, response.status, response.reason)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from ..fleet.limits import FILES_PER_WORKER, MAX_JOBS, worker_limit
 from .common import (
     EXIT_INTERRUPTED,
     Command,
@@ -56,7 +57,18 @@ def register(command: Command) -> None:
         required=True,
         help="the sites: a .toml ([[site]] tables) or .csv (a header row) file",
     )
-    sub.add_argument("--jobs", metavar="N", type=int, default=8, help="sites at a time (default 8)")
+    sub.add_argument(
+        "--jobs",
+        metavar="N",
+        type=int,
+        default=8,
+        help=(
+            f"sites at a time (default 8, at most {MAX_JOBS}: every site's checks share one "
+            "interpreter lock, so past that more sites at once only slow each other; fewer "
+            f"when the open-file limit, ulimit -n, leaves no room for {FILES_PER_WORKER} "
+            "open files each)"
+        ),
+    )
     sub.add_argument(
         "--site",
         metavar="NAME",
@@ -90,6 +102,9 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     action: str = args.action
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    limit, why = worker_limit()
+    if args.jobs > limit:
+        err(f"--jobs {args.jobs}: running {limit} sites at a time; {why}")
     if args.dry_run and action not in CHANGING:
         raise UsageError(f"--dry-run applies to {', '.join(CHANGING)}, not {action}")
     inventory = load_inventory(args.inventory)

@@ -39,6 +39,7 @@ import attrs
 from ..errors import InputError, Ipo46xxError, JournalError, StateError
 from ..office.download import DEFAULT_TIMEOUT
 from .inventory import Inventory, Site, default_fleet_state_dir
+from .limits import MAX_JOBS, worker_limit
 
 if TYPE_CHECKING:
     from ..staging.stager import Stager
@@ -48,10 +49,12 @@ __all__ = [
     "ACTIONS",
     "CHANGING_ACTIONS",
     "DEFAULT_JOBS",
+    "MAX_JOBS",
     "FleetProgress",
     "FleetResult",
     "SiteResult",
     "run_fleet",
+    "worker_limit",
 ]
 
 log = logging.getLogger(__name__)
@@ -181,6 +184,7 @@ def run_fleet(
 ) -> FleetResult:
     """Run ``action`` over the inventory's sites (or the named ones), ``jobs`` at a time.
 
+    At most :func:`worker_limit` sites run at a time, whatever ``jobs`` asks.
     ``state_dir`` holds one journal folder per site (default: one folder per inventory
     file under the XDG state folder).  ``dry_run`` plans stage, restore or rollback and
     changes nothing.  ``environ`` is where ``password_env`` variables are looked up
@@ -218,7 +222,7 @@ def run_fleet(
         environ=os.environ if environ is None else environ,
     )
     stop = cancel if cancel is not None else threading.Event()
-    results = runner.run(selected, jobs, progress, stop)
+    results = runner.run(selected, min(jobs, worker_limit()[0]), progress, stop)
     return FleetResult(action, results, cancelled=stop.is_set() and not all(r.ran for r in results))
 
 

@@ -21,7 +21,7 @@ import ssl
 import threading
 import urllib.parse
 
-from ..errors import FetchError, InputError, NotServedError
+from ..errors import FetchError, InputError, NotServedError, out_of_files
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
@@ -390,6 +390,9 @@ def _http_error(url: str, code: int, reason: object) -> FetchError:
 
 
 def _network_error(url: str, reason: object, timeout: float) -> FetchError:
+    files = out_of_files(reason) if isinstance(reason, OSError) else None
+    if files is not None:  # not the network's fault: no advice about addresses
+        return FetchError(f"{url}: cannot connect: {files}")
     if isinstance(reason, ssl.SSLCertVerificationError):
         return FetchError(
             f"{url}: the certificate could not be verified ({reason.verify_message}). If the "

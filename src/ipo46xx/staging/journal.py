@@ -28,7 +28,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import JournalError, LockedError
+from ..errors import JournalError, LockedError, out_of_files
 from ..storage.base import temporary_name
 
 __all__ = ["Journal", "default_state_dir", "state_lock"]
@@ -70,6 +70,9 @@ def _writing(folder: pathlib.Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
+        files = out_of_files(exc)
+        if files is not None:  # no advice about disk space for that
+            raise JournalError(f"cannot write the journal in {folder}: {files}") from None
         if exc.errno == errno.ENOSPC:
             reason = "no space left on its file system"
         elif exc.errno == errno.EROFS:
@@ -197,6 +200,9 @@ class Journal:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
+            files = out_of_files(exc)
+            if files is not None:  # the journal is fine: do not move it aside
+                raise JournalError(f"the journal {path} cannot be read: {files}") from None
             raise JournalError(f"the journal {path} cannot be read ({exc}); {_RECOVER}") from None
         problem = _problem(data)
         if problem is not None:
@@ -270,7 +276,8 @@ class Journal:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise JournalError(f"{path} cannot be read ({exc.strerror or exc})") from None
+            reason = out_of_files(exc) or exc.strerror or str(exc)
+            raise JournalError(f"{path} cannot be read ({reason})") from None
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise JournalError(
                 f"{path} no longer matches the journal's checksum; it was changed outside "

@@ -9,9 +9,7 @@ from starting, the second abandons the running ones).  The work is
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -151,6 +149,8 @@ def _run(
     selected: Sequence[Site] | None = None,
 ) -> list[SiteResult] | None:
     """Run the fleet; None when a second Ctrl-C abandoned it (the table is printed)."""
+    import threading  # noqa: PLC0415  (other commands start faster without it)
+
     from ..fleet.runner import run_fleet  # noqa: PLC0415
 
     sites = list(selected if selected is not None else inventory.select(args.site))
@@ -193,6 +193,9 @@ def _run(
 
 
 def _install(handler: Callable[[int, FrameType | None], None]) -> Any:
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
     if threading.current_thread() is not threading.main_thread():
         return None
     return signal.signal(signal.SIGINT, handler)
@@ -200,6 +203,8 @@ def _install(handler: Callable[[int, FrameType | None], None]) -> Any:
 
 def _restore(previous: Any) -> None:
     if previous is not None:
+        import signal  # noqa: PLC0415
+
         signal.signal(signal.SIGINT, previous)
 
 

@@ -141,8 +141,8 @@ def inventory(path: pathlib.Path, cards: pathlib.Path, names: Sequence[str], s: 
     path.write_text("".join(parts))
 
 
-def fleet(action: str, inv: pathlib.Path, state: pathlib.Path, jobs: int) -> tuple[float, int]:
-    """Wall time of ``fleet ACTION`` and how many sites failed."""
+def fleet(action: str, inv: pathlib.Path, state: pathlib.Path, jobs: int) -> tuple[float, int, int]:
+    """Wall time of ``fleet ACTION``, how many sites failed, and the workers it used."""
     shutil.rmtree(state, ignore_errors=True)
     command = [
         sys.executable, "-m", "ipo46xx", "fleet", action, "--inventory", str(inv),
@@ -164,7 +164,8 @@ def fleet(action: str, inv: pathlib.Path, state: pathlib.Path, jobs: int) -> tup
     if failed:
         reasons = Counter(failed).most_common(3)
         print(f"    {len(failed)} site(s) failed; most common reasons: {reasons}")
-    return elapsed, len(failed)
+    capped = re.search(r"running (\d+) sites at a time", result.stderr)
+    return elapsed, len(failed), int(capped.group(1)) if capped else jobs
 
 
 SHELL_JOB = r"""
@@ -226,11 +227,12 @@ def main() -> None:
             for jobs in sweep:
                 make_cards(cards, names)
                 stand_ins.requests.clear()
-                elapsed, failed = fleet("stage", inv, state, jobs)
+                elapsed, failed, used = fleet("stage", inv, state, jobs)
                 per_site = sum(stand_ins.requests.values()) / args.sites
-                floor = per_site * args.latency * args.sites / jobs
+                floor = per_site * args.latency * args.sites / used
+                ran = f"--jobs {jobs}" + (f" ({used})" if used != jobs else "")
                 line = (
-                    f"  fleet stage --jobs {jobs:<5}       {elapsed:7.2f} s   "
+                    f"  fleet stage {ran:<18} {elapsed:7.2f} s   "
                     f"{per_site:.1f} requests/site, floor {floor:6.2f} s, "
                     f"{elapsed / floor:5.2f}x floor"
                 )
@@ -240,7 +242,7 @@ def main() -> None:
                     line += f"; shell loop {shell:6.2f} s, {elapsed / shell:5.2f}x shell"
                 print(line + (f"; {failed} FAILED" if failed else ""), flush=True)
             for jobs in args.jobs:
-                elapsed, failed = fleet("cert", inv, state, jobs)
+                elapsed, failed, _ = fleet("cert", inv, state, jobs)
                 print(
                     f"  fleet cert  --jobs {jobs:<5}       {elapsed:7.2f} s"
                     + (f"; {failed} FAILED" if failed else "")

@@ -171,3 +171,21 @@ def test_too_many_open_files_is_named_with_its_fix(tmp_path: pathlib.Path) -> No
         assert "run with fewer --jobs, or raise the limit with ulimit -n" in message, what
         for wrong in ("make room", "writable", "space", "check the address", "no TLS"):
             assert wrong not in message, (what, message)
+
+
+def test_every_download_shares_one_deadline_thread() -> None:
+    """Sixteen downloads at once start no thread of their own for their deadlines."""
+    import threading  # noqa: PLC0415
+
+    with IpOfficeEmulator(MemoryStorage()) as ipo:
+        workers = [
+            threading.Thread(target=fetch, args=(ipo.settings_url,), kwargs={"timeout": 10})
+            for _ in range(16)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    names = [thread.name for thread in threading.enumerate()]
+    assert names.count("ipo46xx-deadlines") == 1
+    assert not any(name.startswith("Thread-") and "Timer" in name for name in names)

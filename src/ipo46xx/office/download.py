@@ -15,13 +15,12 @@ import http.client
 import logging
 import math
 import re
-import select
 import socket
 import ssl
-import threading
 import urllib.parse
 
 from ..errors import FetchError, InputError, NotServedError, out_of_files
+from .deadline import Deadline
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
@@ -136,73 +135,6 @@ def _context(url: str, verify: bool, cafile: str | None, pin: str | None) -> ssl
         raise InputError(f"cannot use CA file {cafile}: {exc}; give a PEM certificate") from None
 
 
-class _Deadline:
-    """Shut the connection's socket when the answer has taken too long on the network.
-
-    Socket timeouts bound each read only: a server that drips one byte at a time
-    would keep a download alive for ever without this.  The clock starts when the
-    request has been sent (connecting is bounded by the socket timeout), and it counts
-    only time the network owes us: when it runs out while an answer waits unread in
-    the socket, the wait is this process's (other workers, the interpreter lock), not
-    the IP Office's, so it looks again shortly instead of giving up.
-    """
-
-    RECHECK = 0.1  # seconds between looks once the time is up but the answer is here
-
-    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
-        self._connection = connection
-        self._seconds = seconds
-        self.expired = False
-        self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
-        self._done = False
-
-    def _arm(self, seconds: float) -> None:
-        with self._lock:
-            if self._done:
-                return
-            self._timer = threading.Timer(seconds, self._expire)
-            self._timer.daemon = True
-            self._timer.start()
-
-    def _expire(self) -> None:
-        with self._lock:
-            if self._done:  # the download finished as the timer fired
-                return
-        sock = self._connection.sock
-        if sock is not None and _answer_waiting(sock):
-            self._arm(self.RECHECK)
-            return
-        self.expired = True
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def start(self) -> None:
-        """Start the clock: the request has just been sent."""
-        self._arm(self._seconds)
-
-    def __enter__(self) -> _Deadline:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        with self._lock:
-            self._done = True
-            if self._timer is not None:
-                self._timer.cancel()
-
-
-def _answer_waiting(sock: socket.socket) -> bool:
-    """Whether bytes (or the end of the answer) wait in ``sock`` for the reader."""
-    if isinstance(sock, ssl.SSLSocket) and sock.pending():
-        return True
-    try:
-        readable, _, _ = select.select([sock], [], [], 0)
-    except (OSError, ValueError):  # closed meanwhile: the reader is done with it
-        return False
-    return bool(readable)
-
-
 def fetch(
     url: str,
     *,
@@ -265,7 +197,7 @@ def download(
     else:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    deadline = _Deadline(connection, timeout)
+    deadline = Deadline(connection, timeout)
     try:
         with deadline:
             connection.connect()

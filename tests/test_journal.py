@@ -156,3 +156,42 @@ def test_a_journal_of_another_target_is_refused(site: Site, tmp_path: pathlib.Pa
         assert site.card.url in str(info.value) and elsewhere.as_uri() in str(info.value)
     assert os.listdir(elsewhere) == [SETTINGS]
     assert Journal.load(stager.state_dir) is not None
+
+
+@pytest.mark.parametrize(("explicit", "saves", "fsyncs"), [(True, 3, 10), (False, 2, 7)])
+def test_a_stage_saves_the_journal_only_before_each_change_and_at_the_end(
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    explicit: bool,
+    saves: int,
+    fsyncs: int,
+) -> None:
+    """Before batching: 14 saves and 34 fsyncs of the journal with an explicit file, 11
+    and 26 without.  Now one save per change to the card plus the final one; the kept
+    copies are fsynced each, their folder once, before the journal that names them."""
+    site = make_site("memory", explicit, tmp_path)  # a card in memory: only the journal fsyncs
+    synced: list[str] = []
+    saved: list[str] = []
+    real_fsync, real_save = os.fsync, Journal.save
+
+    def fsync(fd: int) -> None:
+        synced.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def save(journal: Journal) -> None:
+        saved.append(journal.state)
+        real_save(journal)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(Journal, "save", save)
+    try:
+        site.stager().stage()
+    finally:
+        site.close()
+    assert len(saved) == saves and len(synced) == fsyncs, (saved, synced)
+    assert saved[-1] == "staged"
+    copies = 3 if explicit else 2
+    assert all(name.endswith(".txt.tmp") for name in synced[:copies])  # kept copies
+    assert synced[copies] == "state"  # their folder, once
+    assert synced[copies + 1 :: 2] == [".journal.json.tmp"] * saves
+    assert synced[copies + 2 :: 2] == ["state"] * saves

@@ -12,6 +12,7 @@ import pathlib
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,9 @@ from .staging_site import ADMIN, BACKUP, SETTINGS, Site, make_site
 FOREIGN = ".ipo46xx-46xxsettings.txt.0123456789ab.tmp"
 
 # Runs one operation; SIGKILLs itself when os.replace moves a file named like argv[5]
-# onto one named argv[6] (fnmatch patterns), optionally with renameat2 switched off.
+# onto one named argv[6] (fnmatch patterns), optionally with renameat2 switched off;
+# with argv[5] "fsync", at the os.fsync numbered argv[6] instead (0: never, and the
+# child prints how many there were).
 KILLER = """
 import fnmatch, os, signal, sys
 from ipo46xx.staging.stager import Stager
@@ -36,7 +39,17 @@ from ipo46xx.storage import LocalStorage, local
 ipo, card, state, operation, source, target, fallback = sys.argv[1:]
 if fallback == "fallback":
     local._renameat2 = None  # as on FUSE file systems and macOS
-real_replace = os.replace
+real_replace, real_fsync = os.replace, os.fsync
+fsyncs = 0
+
+def fsync(fd):
+    global fsyncs
+    fsyncs += 1
+    if source == "fsync" and fsyncs == int(target):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_fsync(fd)
+
+os.fsync = fsync
 
 def replace(src, dst, *args, **kwargs):
     src_name, dst_name = os.path.basename(src), os.path.basename(dst)
@@ -46,11 +59,15 @@ def replace(src, dst, *args, **kwargs):
 
 os.replace = replace
 getattr(Stager(ipo, LocalStorage(card), state), operation)()
+print(fsyncs)
 """
 
 
-def _killed(site: Site, operation: str, source: str, target: str, fallback: bool) -> None:
-    """Run ``operation`` in a child process that is killed at the chosen replace."""
+def _killed(
+    site: Site, operation: str, source: str, target: str, fallback: bool, *, code: int = -9
+) -> str:
+    """Run ``operation`` in a child process that is killed at the chosen replace (or
+    fsync); its output."""
     card = site.card
     assert isinstance(card, LocalStorage)
     result = subprocess.run(
@@ -70,7 +87,8 @@ def _killed(site: Site, operation: str, source: str, target: str, fallback: bool
         check=False,
         timeout=60,
     )
-    assert result.returncode == -9, result.stderr.decode()
+    assert result.returncode == code, result.stderr.decode()
+    return result.stdout.decode()
 
 
 @pytest.fixture(params=[True, False], ids=["explicit", "auto"])
@@ -83,22 +101,27 @@ def site(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[Sit
 # -- a crash before the target changed ---------------------------------------------------
 
 
-@pytest.mark.parametrize("k", range(1, 8))
+# A stage writes 2-3 kept copies (each fsynced), fsyncs their folder once, then the journal
+# (fsync) before it first changes the card: at least five fsyncs with the card untouched.
+@pytest.mark.parametrize(("what", "k"), [("save", 1)] + [("fsync", k) for k in range(1, 6)])
 def test_a_crash_before_the_target_changed_leaves_nothing_to_roll_back(
-    site: Site, k: int, monkeypatch: pytest.MonkeyPatch
+    site: Site, what: str, k: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pristine = site.snapshot()
     calls = 0
-    real_save = Journal.save
+    real = Journal.save if what == "save" else os.fsync
 
-    def crashing_save(journal: Journal) -> None:
+    def crashing(argument: Any) -> None:
         nonlocal calls
         calls += 1
         if calls == k:
-            raise Crash(f"killed at journal write {k}")
-        real_save(journal)
+            raise Crash(f"killed at {what} {k}")
+        real(argument)
 
-    monkeypatch.setattr(Journal, "save", crashing_save)
+    if what == "save":
+        monkeypatch.setattr(Journal, "save", crashing)
+    else:
+        monkeypatch.setattr(os, "fsync", crashing)
     with pytest.raises(Crash):
         site.stager().stage()
     monkeypatch.undo()
@@ -125,6 +148,43 @@ def test_rollback_without_any_run_says_there_is_nothing_to_roll_back(site: Site)
     assert any("nothing to roll back" in line for line in outcome.done)
     assert site.snapshot() == pristine
     assert not (stager.state_dir / "journal.json").exists()
+
+
+# -- a real kill at every fsync of a stage ------------------------------------------------
+
+
+def test_a_kill_at_any_fsync_of_a_stage_is_recovered_from(tmp_path: pathlib.Path) -> None:
+    """SIGKILL at each fsync a stage makes (journal and card alike), in a child process;
+    then stage again, or roll back, from what the kill left."""
+    for explicit in (True, False):
+        counting = make_site("local", explicit, tmp_path / f"count-{explicit}")
+        try:
+            total = int(_killed(counting, "stage", "fsync", "0", fallback=False, code=0))
+        finally:
+            counting.close()
+        assert total >= 5
+        for k in range(1, total + 1):
+            site = make_site("local", explicit, tmp_path / f"{explicit}-{k}")
+            try:
+                pristine = site.snapshot()
+                _killed(site, "stage", "fsync", str(k), fallback=False)
+                if explicit:  # the administrator's file is never only in memory
+                    card = site.snapshot()
+                    journal = Journal.load(site.state_dir)
+                    assert ADMIN in (card.get(SETTINGS), card.get(BACKUP)) or (
+                        journal is not None and journal.kept("original") == ADMIN
+                    ), k
+                stager = site.stager()
+                if k % 2:
+                    stager.stage()
+                    assert stager.status().state == "staged" and stager.verify().ok, k
+                    assert site.snapshot().get(BACKUP, ADMIN) == ADMIN
+                else:
+                    stager.rollback()
+                    assert site.snapshot() == pristine, k
+                assert site.temporaries() == [], k
+            finally:
+                site.close()
 
 
 # -- an interrupted reserve-then-replace rename --------------------------------------------

@@ -99,3 +99,35 @@ class LockedError(StateError):
 
 class JournalError(Ipo46xxError):
     """The local journal of a staging run is missing, unreadable or damaged."""
+
+
+def out_of_files(exc: BaseException) -> str | None:
+    """What to say when ``exc`` is running out of file descriptors; ``None`` otherwise.
+
+    Too many open files is no lack of disk space, permission or network: it is the
+    number of workers (``--jobs``) against the open-file limit (``ulimit -n``).
+
+    >>> import errno
+    >>> print(out_of_files(OSError(errno.ENFILE, "Too many open files in system")))
+    too many open files on this system; run with fewer --jobs, then run the command again
+    >>> out_of_files(OSError(errno.ENOSPC, "No space left on device")) is None
+    True
+    """
+    import errno  # noqa: PLC0415  (the bottom layer imports nothing it may not need)
+
+    if not isinstance(exc, OSError) or exc.errno not in (errno.EMFILE, errno.ENFILE):
+        return None
+    if exc.errno == errno.ENFILE:
+        return (
+            "too many open files on this system; run with fewer --jobs, then run the command again"
+        )
+    try:
+        import resource  # noqa: PLC0415  (POSIX only)
+
+        limit = f" (ulimit -n is {resource.getrlimit(resource.RLIMIT_NOFILE)[0]})"
+    except (ImportError, OSError, ValueError):
+        limit = ""
+    return (
+        f"too many open files for this process{limit}; run with fewer --jobs, or raise the "
+        "limit with ulimit -n, then run the command again"
+    )

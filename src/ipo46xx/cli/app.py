@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -92,6 +91,8 @@ def _version() -> str:
 def _log_verbosely() -> None:
     """ipo46xx's records in full on standard error; other libraries' at INFO at most, and
     never a record that carries an authentication token (NTLM messages can be cracked)."""
+    import logging  # noqa: PLC0415  (only -v needs it: start faster)
+
     from ..logfilter import SecretFilter  # noqa: PLC0415
 
     handler = logging.StreamHandler()

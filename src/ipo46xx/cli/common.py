@@ -7,9 +7,7 @@ local work never loads the SMB stack.
 from __future__ import annotations
 
 import argparse
-import json
 import pathlib
-import shlex
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -79,6 +77,8 @@ def err(text: str) -> None:
 
 
 def print_json(value: object) -> None:
+    import json  # noqa: PLC0415  (most commands print no JSON: start faster)
+
     print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
@@ -128,6 +128,8 @@ def tls_flags(args: argparse.Namespace) -> str:
     if getattr(args, "insecure", False):
         flags += " --insecure"
     if getattr(args, "ca_file", None):
+        import shlex  # noqa: PLC0415
+
         flags += f" --ca-file {shlex.quote(args.ca_file)}"
     if getattr(args, "pin", None):
         flags += f" --pin {args.pin}"

@@ -9,13 +9,12 @@ from starting, the second abandons the running ones).  The work is
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from ..fleet.limits import FILES_PER_WORKER, MAX_JOBS, worker_limit
 from .common import (
     EXIT_INTERRUPTED,
     Command,
@@ -62,7 +61,18 @@ def register(command: Command) -> None:
         required=True,
         help="the sites: a .toml ([[site]] tables) or .csv (a header row) file",
     )
-    sub.add_argument("--jobs", metavar="N", type=int, default=8, help="sites at a time (default 8)")
+    sub.add_argument(
+        "--jobs",
+        metavar="N",
+        type=int,
+        default=8,
+        help=(
+            f"sites at a time (default 8, at most {MAX_JOBS}: every site's checks share one "
+            "interpreter lock, so past that more sites at once only slow each other; fewer "
+            f"when the open-file limit, ulimit -n, leaves no room for {FILES_PER_WORKER} "
+            "open files each)"
+        ),
+    )
     sub.add_argument(
         "--site",
         metavar="NAME",
@@ -115,6 +125,9 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     action: str = args.action
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    limit, why = worker_limit()
+    if args.jobs > limit:
+        err(f"--jobs {args.jobs}: running {limit} sites at a time; {why}")
     if args.dry_run and action not in CHANGING:
         raise UsageError(f"--dry-run applies to {', '.join(CHANGING)}, not {action}")
     args.edits, args.phones = _change_request(args)
@@ -204,6 +217,8 @@ def _run(
     selected: Sequence[Site] | None = None,
 ) -> list[SiteResult] | None:
     """Run the fleet; None when a second Ctrl-C abandoned it (the table is printed)."""
+    import threading  # noqa: PLC0415  (other commands start faster without it)
+
     from ..fleet.runner import run_fleet  # noqa: PLC0415
 
     sites = list(selected if selected is not None else inventory.select(args.site))
@@ -248,6 +263,9 @@ def _run(
 
 
 def _install(handler: Callable[[int, FrameType | None], None]) -> Any:
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
     if threading.current_thread() is not threading.main_thread():
         return None
     return signal.signal(signal.SIGINT, handler)
@@ -255,6 +273,8 @@ def _install(handler: Callable[[int, FrameType | None], None]) -> Any:
 
 def _restore(previous: Any) -> None:
     if previous is not None:
+        import signal  # noqa: PLC0415
+
         signal.signal(signal.SIGINT, previous)
 
 

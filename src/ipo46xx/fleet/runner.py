@@ -39,6 +39,7 @@ import attrs
 from ..errors import InputError, Ipo46xxError, JournalError, StateError
 from ..office.download import DEFAULT_TIMEOUT
 from .inventory import Inventory, Site, default_fleet_state_dir
+from .limits import MAX_JOBS, worker_limit
 
 if TYPE_CHECKING:
     from ..format.compare import Phones
@@ -50,10 +51,12 @@ __all__ = [
     "ACTIONS",
     "CHANGING_ACTIONS",
     "DEFAULT_JOBS",
+    "MAX_JOBS",
     "FleetProgress",
     "FleetResult",
     "SiteResult",
     "run_fleet",
+    "worker_limit",
 ]
 
 log = logging.getLogger(__name__)
@@ -185,6 +188,7 @@ def run_fleet(
 ) -> FleetResult:
     """Run ``action`` over the inventory's sites (or the named ones), ``jobs`` at a time.
 
+    At most :func:`worker_limit` sites run at a time, whatever ``jobs`` asks.
     ``state_dir`` holds one journal folder per site (default: one folder per inventory
     file under the XDG state folder).  ``dry_run`` plans stage, restore or rollback and
     changes nothing.  ``environ`` is where ``password_env`` variables are looked up
@@ -226,7 +230,7 @@ def run_fleet(
         change=(tuple(edits), phones),
     )
     stop = cancel if cancel is not None else threading.Event()
-    results = runner.run(selected, jobs, progress, stop)
+    results = runner.run(selected, min(jobs, worker_limit()[0]), progress, stop)
     return FleetResult(action, results, cancelled=stop.is_set() and not all(r.ran for r in results))
 
 

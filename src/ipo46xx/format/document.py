@@ -11,7 +11,6 @@ otherwise as Windows-1252 (what Notepad on a Windows PC writes), in both cases w
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -430,6 +429,8 @@ def unified_diff(
     -SET A 1
     +SET A 2
     """
+    import difflib  # noqa: PLC0415  (parsing alone needs no diff: commands start faster)
+
     lines = difflib.unified_diff(
         _display_lines(old), _display_lines(new), fromfile, tofile, lineterm=""
     )

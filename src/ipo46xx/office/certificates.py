@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..errors import InputError
+from ..errors import InputError, out_of_files
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -290,7 +290,9 @@ def read_endpoint(
         reason = exc.reason or str(exc)
         return Endpoint(host, port, f"no TLS here ({reason})", None, [], None)
     except OSError as exc:
-        return Endpoint(host, port, f"no TLS here ({exc.strerror or exc})", None, [], None)
+        files = out_of_files(exc)  # this process's limit, not the endpoint's fault
+        error = files if files is not None else f"no TLS here ({exc.strerror or exc})"
+        return Endpoint(host, port, error, None, [], None)
     if not der:
         return Endpoint(host, port, "no certificate presented", None, [], None)
     try:

@@ -17,10 +17,10 @@ import math
 import re
 import socket
 import ssl
-import threading
 import urllib.parse
 
-from ..errors import FetchError, InputError, NotServedError
+from ..errors import FetchError, InputError, NotServedError, out_of_files
+from .deadline import Deadline
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
@@ -135,34 +135,6 @@ def _context(url: str, verify: bool, cafile: str | None, pin: str | None) -> ssl
         raise InputError(f"cannot use CA file {cafile}: {exc}; give a PEM certificate") from None
 
 
-class _Deadline:
-    """Shut the connection's socket when the whole download has taken too long.
-
-    Socket timeouts bound each read only: a server that drips one byte at a time
-    would keep a download alive for ever without this.
-    """
-
-    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
-        self._connection = connection
-        self.expired = False
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def _expire(self) -> None:
-        self.expired = True
-        sock = self._connection.sock
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> _Deadline:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._timer.cancel()
-
-
 def fetch(
     url: str,
     *,
@@ -225,7 +197,7 @@ def download(
     else:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    deadline = _Deadline(connection, timeout)
+    deadline = Deadline(connection, timeout)
     try:
         with deadline:
             connection.connect()
@@ -234,6 +206,7 @@ def download(
             connection.request(
                 "GET", path, headers={"User-Agent": "ipo46xx", "Connection": "close"}
             )
+            deadline.start()
             response = connection.getresponse()
             if response.status >= 400:
                 raise _http_error(url, response.status, response.reason)
@@ -349,6 +322,9 @@ def _http_error(url: str, code: int, reason: object) -> FetchError:
 
 
 def _network_error(url: str, reason: object, timeout: float) -> FetchError:
+    files = out_of_files(reason) if isinstance(reason, OSError) else None
+    if files is not None:  # not the network's fault: no advice about addresses
+        return FetchError(f"{url}: cannot connect: {files}")
     if isinstance(reason, ssl.SSLCertVerificationError):
         return FetchError(
             f"{url}: the certificate could not be verified ({reason.verify_message}). If the "

@@ -6,8 +6,6 @@ before anything parses, edits or stages it.  This knows nothing of the file form
 
 from __future__ import annotations
 
-import json
-
 from ..format.document import MAX_BYTES
 from ..format.linecheck import UTF16_ADVICE, looks_utf16
 
@@ -50,6 +48,8 @@ def _is_json(data: bytes) -> bool:
     text = data.strip()
     if text[:1] not in (b"{", b"["):
         return False
+    import json  # noqa: PLC0415  (only here: reading a settings file needs no JSON)
+
     try:
         json.loads(text)
     except ValueError:

@@ -8,12 +8,13 @@ leaves a journal that the next run continues from.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import attrs
 
-from ..errors import StateError, StorageError, TargetChangedError
+from ..errors import JournalError, StateError, StorageError, TargetChangedError
 from ..storage import Storage, is_temporary
 from .flow import Action, Expect, Unit, View, reservation, situation
 from .journal import Journal
@@ -48,9 +49,16 @@ class Engine:
         return (unit or Unit()).view(self.storage.digest)
 
     def run(self, journal: Journal, decide: Callable[[View, Expect], Action | None]) -> list[str]:
+        """Carry out ``decide`` on every unit; the caller saves the journal afterwards.
+
+        Only the intent before each change is saved durably here (see
+        :mod:`ipo46xx.staging.journal`); what is left pending is saved when an error
+        stops the run, and lost only with a kill, after which the next run looks again.
+        """
         done: list[str] = []
-        for unit in self.units(journal):
-            done += self._run_unit(unit, journal, decide)
+        with _flushed_on_error(journal):
+            for unit in self.units(journal):
+                done += self._run_unit(unit, journal, decide)
         return done
 
     def _run_unit(
@@ -63,7 +71,7 @@ class Engine:
             if leftover is not None:
                 name = unit.own(Action("", "remove", leftover)).name
                 self.storage.remove(name)
-                journal.step("clean", "done", f"removed the empty {name} {RESERVED}")
+                journal.step("clean", "done", f"removed the empty {name} {RESERVED}", save=False)
             planned = decide(self.look(unit), unit.expect(journal))
             if planned is None:
                 return done
@@ -72,9 +80,12 @@ class Engine:
             action = unit.own(planned)
             description = action.describe(self.storage.url)
             log.info("%s: %s", action.step, description)
+            # The intent, with the temporary name a write will use, is on disk before the
+            # target changes; it also carries the previous step's "done".
+            temporary = journal.temporary(action.name, save=False) if action.op == "write" else ""
             journal.step(action.step, "started", description)
             try:
-                self._perform(action, journal)
+                self._perform(action, journal, temporary)
             except Exception as exc:
                 # A process that dies here leaves "started"; the next run looks again.
                 journal.step(action.step, "failed", f"{description}: {exc}")
@@ -82,18 +93,18 @@ class Engine:
                 if isinstance(exc, StorageError):
                     raise self._explained(exc, journal) from exc
                 raise
-            journal.step(action.step, "done", description)
+            journal.step(action.step, "done", description, save=False)
             done.append(description)
         raise StateError(f"the run on {self.storage.url} does not settle; this is a bug")
 
-    def _perform(self, action: Action, journal: Journal) -> None:
+    def _perform(self, action: Action, journal: Journal, temporary: str) -> None:
         if action.op == "rename":
             self.storage.rename(action.name, action.target)
         elif action.op == "remove":
             self.storage.remove(action.name)
         elif action.op == "write":
             data = journal.kept(action.kind)
-            self.storage.write(action.name, data, temporary=journal.temporary(action.name))
+            self.storage.write(action.name, data, temporary=temporary)
             if self.storage.read(action.name) != data:
                 raise TargetChangedError(
                     f"{action.name} on {self.storage.url} reads back different from what was "
@@ -151,11 +162,13 @@ class Engine:
         Only names the journal recorded before writing: never another tool's files.
         """
         present = set(self.storage.list())
-        for name in journal.temporaries():
-            if name in present and is_temporary(name):
-                self.storage.remove(name)
-                journal.step("clean", "done", f"removed leftover temporary {name}")
-        journal.forget_temporaries()
+        with _flushed_on_error(journal):
+            for name in journal.temporaries():
+                if name in present and is_temporary(name):
+                    self.storage.remove(name)
+                    journal.step("clean", "done", f"removed leftover temporary {name}", save=False)
+            # Bookkeeping: a kill before the caller's save leaves names that are gone.
+            journal.forget_temporaries(save=False)
 
     def describe_files(self, journal: Journal | None) -> dict[str, str]:
         described: dict[str, str] = {}
@@ -187,3 +200,15 @@ class Engine:
         except StorageError:
             return exc  # the target cannot be looked at: its error says why
         return type(exc)(f"{exc}. {now} Rollback puts it back as it was before stage")
+
+
+@contextlib.contextmanager
+def _flushed_on_error(journal: Journal) -> Iterator[None]:
+    """Save what is pending when an error (not a kill) stops the block: status then
+    shows the steps that were done."""
+    try:
+        yield
+    except Exception:
+        with contextlib.suppress(JournalError):  # the error at hand says more
+            journal.flush()
+        raise

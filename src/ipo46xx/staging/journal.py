@@ -1,10 +1,17 @@
 """The local record of a staging run: a JSON journal, exact file copies, and a lock.
 
 The journal lives in a state folder of its own per target.  It is written atomically
-(temporary file, fsync, replace) before and after every step that changes the target,
-and it keeps byte-exact copies of every file the run read or wrote, each checked
-against its SHA-256 when read back.  It never holds a password: targets are recorded
-by their password-free URL.
+(temporary file, fsync, replace), and it keeps byte-exact copies of every file the run
+read or wrote, each checked against its SHA-256 when read back.  It never holds a
+password: targets are recorded by their password-free URL.
+
+What must reach the disk, and when: a save is durable before every change to the target
+(the step ``started``, with the temporary name a write will use) and at the end of each
+operation.  Everything else is bookkeeping a kill could only lose together with work the
+next run redoes by looking at the target (a step ``done``, a swept temporary, the copies
+and steps of a stage that has not touched the target yet); callers pass ``save=False``
+for it and the next durable save carries it.  Kept copies are fsynced one by one and
+their folder once, before the journal that refers to them.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import JournalError, LockedError
+from ..errors import JournalError, LockedError, out_of_files
 from ..storage.base import temporary_name
 
 __all__ = ["Journal", "default_state_dir", "state_lock"]
@@ -73,6 +80,9 @@ def _writing(folder: pathlib.Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
+        files = out_of_files(exc)
+        if files is not None:  # no advice about disk space for that
+            raise JournalError(f"cannot write the journal in {folder}: {files}") from None
         if exc.errno == errno.ENOSPC:
             reason = "no space left on its file system"
         elif exc.errno == errno.EROFS:
@@ -89,7 +99,9 @@ def _writing(folder: pathlib.Path) -> Iterator[None]:
         ) from None
 
 
-def _write_atomically(path: pathlib.Path, data: bytes) -> None:
+def _write_atomically(path: pathlib.Path, data: bytes, *, sync_folder: bool = True) -> None:
+    """Write ``data`` to ``path`` through a fsynced temporary; with ``sync_folder``
+    false the caller fsyncs the folder (:func:`_sync_folder`) before relying on it."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:
         with open(temporary, "wb") as handle:
@@ -101,8 +113,14 @@ def _write_atomically(path: pathlib.Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)  # a full disk must not also keep a half journal
         raise
+    if sync_folder:
+        _sync_folder(path.parent)
+
+
+def _sync_folder(folder: pathlib.Path) -> None:
+    """Make the names last created or replaced in ``folder`` durable."""
     with contextlib.suppress(OSError):
-        fd = os.open(path.parent, os.O_RDONLY)
+        fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
@@ -146,10 +164,16 @@ class Journal:
     def __init__(self, folder: pathlib.Path, data: dict[str, Any]) -> None:
         self.folder = folder
         self.data = data
+        self.pending = False  # changes made with save=False, not on disk yet
+        self._unsynced = False  # kept copies written whose folder entry is not durable
 
     @classmethod
-    def create(cls, folder: pathlib.Path, target: str, ipo: str) -> Journal:
-        """A fresh journal; a previous run's files move to ``runs/<time>/``."""
+    def create(cls, folder: pathlib.Path, target: str, ipo: str, *, save: bool = True) -> Journal:
+        """A fresh journal; a previous run's files move to ``runs/<time>/``.
+
+        With ``save=False`` nothing is written until the first save: a run that stops
+        before it is leaves no journal, which is the truth about a target it never touched.
+        """
         with _writing(folder):
             folder.mkdir(parents=True, exist_ok=True)
             if (folder / JOURNAL).exists():
@@ -170,7 +194,7 @@ class Journal:
                 "steps": [],
             },
         )
-        journal.save()
+        journal._saved(save)
         return journal
 
     @classmethod
@@ -186,6 +210,9 @@ class Journal:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
+            files = out_of_files(exc)
+            if files is not None:  # the journal is fine: do not move it aside
+                raise JournalError(f"the journal {path} cannot be read: {files}") from None
             raise JournalError(f"the journal {path} cannot be read ({exc}); {_RECOVER}") from None
         problem = _problem(data)
         if problem is not None:
@@ -209,19 +236,36 @@ class Journal:
         self.data["state"] = value
 
     def save(self) -> None:
+        """Write the journal durably, with every change made with ``save=False``."""
         self.data["updated"] = _now()
         text = json.dumps(self.data, indent=2, sort_keys=True) + "\n"
         with _writing(self.folder):
+            if self._unsynced:  # the copies the journal names must exist after a crash
+                _sync_folder(self.folder)
+                self._unsynced = False
             _write_atomically(self.folder / JOURNAL, text.encode("utf-8"))
+        self.pending = False
 
-    def keep(self, kind: str, data: bytes) -> str:
+    def flush(self) -> None:
+        """Save if changes made with ``save=False`` are not on disk yet."""
+        if self.pending:
+            self.save()
+
+    def _saved(self, save: bool) -> None:
+        if save:
+            self.save()
+        else:
+            self.pending = True
+
+    def keep(self, kind: str, data: bytes, *, save: bool = True) -> str:
         """Store an exact copy of a file under ``kind``; return its SHA-256."""
         digest = hashlib.sha256(data).hexdigest()
         name = f"{kind}.txt"
         with _writing(self.folder):
-            _write_atomically(self.folder / name, data)
+            _write_atomically(self.folder / name, data, sync_folder=False)
+        self._unsynced = True
         self.data["files"][kind] = {"sha256": digest, "file": name, "size": len(data)}
-        self.save()
+        self._saved(save)
         return digest
 
     def forget(self, kind: str) -> None:
@@ -242,7 +286,8 @@ class Journal:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise JournalError(f"{path} cannot be read ({exc.strerror or exc})") from None
+            reason = out_of_files(exc) or exc.strerror or str(exc)
+            raise JournalError(f"{path} cannot be read ({reason})") from None
         if hashlib.sha256(data).hexdigest() != entry["sha256"]:
             raise JournalError(
                 f"{path} no longer matches the journal's checksum; it was changed outside "
@@ -250,35 +295,37 @@ class Journal:
             )
         return data
 
-    def temporary(self, name: str) -> str:
+    def temporary(self, name: str, *, save: bool = True) -> str:
         """A fresh temporary name for writing ``name`` on the target, recorded first.
 
         The clean-up after a crash removes only names recorded here, never another
-        tool's files that happen to look alike.
+        tool's files that happen to look alike.  With ``save=False`` the caller saves
+        before the write (with the step's ``started``).
         """
         temporary = temporary_name(name)
         self.data.setdefault("temporaries", []).append(temporary)
-        self.save()
+        self._saved(save)
         return temporary
 
     def temporaries(self) -> list[str]:
         """The temporary names this run recorded (see :meth:`temporary`)."""
         return list(self.data.get("temporaries", []))
 
-    def forget_temporaries(self) -> None:
+    def forget_temporaries(self, *, save: bool = True) -> None:
         """Drop the record of temporaries once none of them is left on the target."""
         if self.data.pop("temporaries", None):
-            self.save()
+            self._saved(save)
 
-    def step(self, name: str, status: str, detail: str = "") -> None:
-        """Record a step's status (``started``, ``done``, ``failed``) and save."""
+    def step(self, name: str, status: str, detail: str = "", *, save: bool = True) -> None:
+        """Record a step's status (``started``, ``done``, ``failed``) and save (or, with
+        ``save=False``, leave it to the next save)."""
         steps: list[dict[str, str]] = self.data["steps"]
         entry = {"step": name, "status": status, "detail": detail, "at": _now()}
         if steps and steps[-1]["step"] == name and steps[-1]["status"] == "started":
             steps[-1] = entry | {"detail": detail or steps[-1]["detail"]}
         else:
             steps.append(entry)
-        self.save()
+        self._saved(save)
 
 
 def _new_archive(runs: pathlib.Path) -> pathlib.Path:

@@ -322,27 +322,29 @@ class Stager:
             )
         prepared = prepare_stage(self._run, url)
         edit = prepared.edit
-        journal = Journal.create(self.state_dir, self.storage.url, url)
+        # Nothing here changes the target: all of it reaches the disk with the first step's
+        # intent (engine), and a kill before that leaves no journal, as if never begun.
+        journal = Journal.create(self.state_dir, self.storage.url, url, save=False)
         journal.data["tls_ports"] = self._run.office(url).ports([], [edit.document])
         journal.data["extras"] = [x.name for x in prepared.survey.extras]
         journal.data["had_root_ca"] = prepared.survey.had_root_ca
         journal.data["chain"] = deciding_lines(prepared.survey.chain.decisions)
-        journal.step("fetch", "done", f"{url} ({len(prepared.served)} bytes)")
-        journal.keep("served", prepared.served)
+        journal.step("fetch", "done", f"{url} ({len(prepared.served)} bytes)", save=False)
+        journal.keep("served", prepared.served, save=False)
         if prepared.original is not None:
-            journal.keep("original", prepared.original)
-        journal.keep("staged", edit.document.to_bytes())
+            journal.keep("original", prepared.original, save=False)
+        journal.keep("staged", edit.document.to_bytes(), save=False)
         for extra in prepared.survey.extras:
             unit = Unit(extra.name)
-            journal.keep(unit.kind("original"), extra.original)
-            journal.keep(unit.kind("staged"), extra.staged)
+            journal.keep(unit.kind("original"), extra.original, save=False)
+            journal.keep(unit.kind("staged"), extra.staged, save=False)
         lines = ", ".join(str(change.line) for change in edit.changes) or "none"
-        journal.step("blank", "done", f"TRUSTCERTS blanked on line(s) {lines}")
+        journal.step("blank", "done", f"TRUSTCERTS blanked on line(s) {lines}", save=False)
         for extra in prepared.survey.extras:
             lines = ", ".join(str(change.line) for change in extra.edit.changes)
-            journal.step(Unit(extra.name).step("blank"), "done", f"{extra.name}: line(s) {lines}")
+            blank = Unit(extra.name).step("blank")
+            journal.step(blank, "done", f"{extra.name}: line(s) {lines}", save=False)
         journal.state = STAGING
-        journal.save()
         return journal, prepared.diff()
 
     def _put_back(self, journal: Journal) -> None:

@@ -28,6 +28,7 @@ from ..errors import (
     ReadOnlyError,
     StorageError,
     TargetExistsError,
+    out_of_files,
 )
 from .base import StorageBase, check_temporary, missing, validate_name
 
@@ -116,6 +117,9 @@ class LocalStorage(StorageBase):
             return AccessDeniedError(f"permission denied {doing} {where}; check its permissions")
         if exc.errno == errno.ENOSPC:
             return StorageError(f"no space left while {doing} {where}; free some space")
+        files = out_of_files(exc)
+        if files is not None:
+            return StorageError(f"{doing} {where} failed: {files}")
         return StorageError(f"{doing} {where} failed: {exc.strerror or exc}")
 
     def _sync_folder(self) -> None:

@@ -1,0 +1,43 @@
+"""How many sites a fleet run works on at once: what helps, and what the system allows."""
+
+from __future__ import annotations
+
+__all__ = ["FILES_PER_WORKER", "MAX_JOBS", "worker_limit"]
+
+MAX_JOBS = 64
+"""More workers than this only add contention: every site's checks run under one
+interpreter lock, so past the point where the workers keep it busy while others wait on
+the network, each new worker slows the others (1,000 sites on a 50 ms link, 2 cores:
+--jobs 32 and 64 take the same time, 128 takes longer, 1000 is 2-3x slower than 16)."""
+
+FILES_PER_WORKER = 6
+"""Open files a worker may hold at once: the site's lock, a journal or card file being
+written, its folder while fsynced, the HTTP(S) connection, and an SMB connection."""
+
+FILES_RESERVED = 32  # the process's own: standard streams, modules, logs, CA store
+
+
+def worker_limit() -> tuple[int, str]:
+    """The most workers a run uses, and why: :data:`MAX_JOBS`, or fewer when the
+    open-file limit (``ulimit -n``) leaves room for fewer.
+
+    >>> limit, why = worker_limit()
+    >>> 1 <= limit <= MAX_JOBS and bool(why)
+    True
+    """
+    why = "more workers only add contention"
+    try:
+        import resource  # noqa: PLC0415  (POSIX only)
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return MAX_JOBS, why
+    if soft == resource.RLIM_INFINITY:
+        return MAX_JOBS, why
+    allowed = max(1, (soft - FILES_RESERVED) // FILES_PER_WORKER)
+    if allowed >= MAX_JOBS:
+        return MAX_JOBS, why
+    return allowed, (
+        f"the open-file limit (ulimit -n {soft}) leaves room for {allowed} workers of "
+        f"{FILES_PER_WORKER} files each; raise it with ulimit -n for more"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pathlib
 import secrets
@@ -59,6 +60,17 @@ class Case:
         replace = self.folder / "replace.txt"
         self.replace = replace.read_bytes() if replace.exists() else None
         self.mapping: dict[str, str] | None = self.meta["mapping"]
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_as_it_was() -> Iterator[None]:
+    """``main(["-v", ...])`` in-process adds a handler on the captured standard error; a
+    later test's records must not reach that closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(params=CASES)

@@ -3,12 +3,18 @@ gave a wrong result (each test names the finding it pins)."""
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 import ipo46xx
 from ipo46xx import Phones, parse
 from ipo46xx.errors import Ipo46xxError, PlacementError
+from ipo46xx.emulator import IpOfficeEmulator
 from ipo46xx.format.evaluation import Phone, evaluate
+from ipo46xx.staging.changing import SettingEdit
+from ipo46xx.staging.stager import Stager
+from ipo46xx.storage import LocalStorage
 
 _MAC = "001122334455"
 
@@ -63,3 +69,61 @@ def test_a_value_naming_the_mac_is_still_proved() -> None:
         ipo46xx.set_setting(parse(text), "CONFIG_FILE", "$MACADDR.cfg")
     edit = ipo46xx.set_setting(parse("SET X 1\n"), "CONFIG_FILE", "cfg/$MACADDR.cfg")
     assert edit.document.to_text() == "SET X 1\nSET CONFIG_FILE cfg/$MACADDR.cfg\n"
+
+
+# --- staged on the card -------------------------------------------------------------
+
+SPECIALS = "46xxspecials.txt"
+
+
+@pytest.fixture
+def card(tmp_path: pathlib.Path) -> LocalStorage:
+    folder = tmp_path / "card"
+    folder.mkdir()
+    return LocalStorage(folder)
+
+
+def _served(ipo: IpOfficeEmulator, phone: Phone, name: str) -> str | None:
+    served = ipo.answer("/46xxsettings.txt")
+    assert served is not None
+    doc = parse(served, name="46xxsettings.txt")
+    setting = evaluate(doc, phone, lambda f: ipo.answer(f"/{f}")).settings.get(name)
+    return None if setting is None else setting.value
+
+
+def test_a_change_in_a_file_some_phones_named_never_read_is_refused(
+    card: LocalStorage, tmp_path: pathlib.Path
+) -> None:
+    """Finding 3: the change went into 46xxspecials.txt, which 9611s never read (the
+    explicit file sends them past its GET); the 9611s' value did not change, so it was no
+    'difference' and change (and verify) said ok: a wrong ok."""
+    card.write("46xxsettings.txt", b"IF $MODEL4 SEQ 9611 GOTO END\nGET 46xxspecials.txt\n# END\n")
+    card.write(SPECIALS, b"SET SNTPSRVR 10.0.0.1\n")
+    with IpOfficeEmulator(card) as ipo:
+        stager = Stager(ipo.url, card, tmp_path / "state")
+        try:
+            outcome = stager.change([SettingEdit.parse("SNTPSRVR=10.9.9.9")])
+        except PlacementError:
+            return
+        assert outcome.ok
+        for model in ("9611", "9621", "J179"):
+            assert _served(ipo, Phone(model, sig="SIP"), "SNTPSRVR") == "10.9.9.9", model
+        assert stager.verify().ok
+
+
+def test_verify_after_rollback_reads_the_files_as_they_were(
+    card: LocalStorage, tmp_path: pathlib.Path
+) -> None:
+    """Finding 4: verify after a rollback compared what is served now with what was
+    served before through today's files on both sides, so a 46xxspecials.txt that is
+    not what it was before the change went unseen: a wrong ok."""
+    card.write(SPECIALS, b"SET SNTPSRVR 10.0.0.1\n")
+    with IpOfficeEmulator(card) as ipo:
+        stager = Stager(ipo.url, card, tmp_path / "state")
+        assert stager.change([SettingEdit.parse("SNTPSRVR=10.9.9.9")]).ok
+        stager.rollback()
+        assert stager.verify().ok
+        card.write(SPECIALS, b"SET SNTPSRVR 10.6.6.6\n")  # a hand edit after the rollback
+        verification = stager.verify()
+        assert not verification.ok
+        assert "SNTPSRVR" in verification.message

@@ -9,8 +9,8 @@ import pytest
 
 import ipo46xx
 from ipo46xx import Phones, parse
-from ipo46xx.errors import Ipo46xxError, PlacementError
 from ipo46xx.emulator import IpOfficeEmulator
+from ipo46xx.errors import Ipo46xxError, PlacementError
 from ipo46xx.format.evaluation import Phone, evaluate
 from ipo46xx.staging.changing import SettingEdit
 from ipo46xx.staging.stager import Stager
@@ -127,3 +127,15 @@ def test_verify_after_rollback_reads_the_files_as_they_were(
         verification = stager.verify()
         assert not verification.ok
         assert "SNTPSRVR" in verification.message
+
+
+def test_a_new_label_is_not_one_a_goto_already_names() -> None:
+    """Finding 5: a GOTO to a tag that does not exist (phones stop there) named the label
+    an edit wanted; the new tag would have caught that jump, so the edit was refused
+    instead of taking another label."""
+    text = "IF $MODEL4 SEQ 9608 GOTO SET_SNTPSRVR\nSET A 1\ngoto set_sntpsrvr_end\n"
+    edit = ipo46xx.set_setting(parse(text), "SNTPSRVR", "1", Phones(model="9611"))
+    new = edit.document.to_text()
+    assert "# SET_SNTPSRVR_2\n" in new and "# SET_SNTPSRVR_END_2\n" in new
+    assert _gets(new, Phone("9608", sig="H323"), "A") is None
+    assert _gets(new, Phone("9611", sig="H323"), "SNTPSRVR") == "1"

@@ -139,3 +139,25 @@ def test_a_new_label_is_not_one_a_goto_already_names() -> None:
     assert "# SET_SNTPSRVR_2\n" in new and "# SET_SNTPSRVR_END_2\n" in new
     assert _gets(new, Phone("9608", sig="H323"), "A") is None
     assert _gets(new, Phone("9611", sig="H323"), "SNTPSRVR") == "1"
+
+
+def test_a_desk_the_chain_sends_past_the_changed_file_is_not_forgotten(
+    card: LocalStorage, tmp_path: pathlib.Path
+) -> None:
+    """Finding 1 through the chain: the explicit file sends the desk with one MAC past
+    its GET, so that desk never reads 46xxspecials.txt; the change went there and change
+    and verify said every phone gets it."""
+    card.write(
+        "46xxsettings.txt",
+        f"IF $MACADDR SEQ {_MAC} GOTO END\nGET 46xxspecials.txt\n# END\n".encode(),
+    )
+    card.write(SPECIALS, b"SET SNTPSRVR 10.0.0.1\n")
+    with IpOfficeEmulator(card) as ipo:
+        stager = Stager(ipo.url, card, tmp_path / "state")
+        try:
+            outcome = stager.change([SettingEdit.parse("SNTPSRVR=10.9.9.9")])
+        except PlacementError as error:
+            assert "MACADDR" in str(error)
+            return
+        desk = Phone("9611", sig="SIP", macaddr=_MAC)
+        assert not outcome.ok or _served(ipo, desk, "SNTPSRVR") == "10.9.9.9"

@@ -19,7 +19,7 @@ names the line and the profiles in the way, and nothing is changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -306,7 +306,7 @@ def _prove(
         ("every GET finds its file", handed_away),
         ("no GET finds its file", None),
     )
-    desks = _desks(old, new, profiles)
+    desks = desks_of((old, new), profiles)
     notes = {id(phone): note for phone, note in desks}
     for view, loader in views:
         wrong: dict[str, list[str]] = {}
@@ -350,20 +350,27 @@ def _prove(
 _PLACEHOLDERS = {"MACADDR": "000000000000", "SERIALNO": "00000000000"}
 
 
-def _desks(old: SettingsFile, new: SettingsFile, profiles: list[Phone]) -> list[tuple[Phone, str]]:
-    """The phones a profile stands for but does not show: one desk per ``IF`` on a variable
-    the profile has no value for ($MACADDR, $SERIALNO, $PHONECC...), which that desk
-    matches, and one desk with a MAC address and serial number for ``GET $MACADDR.txt``.
-    Each is proved with its profile's label: it must get what its profile gets."""
+def desks_of(docs: Iterable[SettingsFile], profiles: Iterable[Phone]) -> list[tuple[Phone, str]]:
+    """The phones a profile stands for but does not show, each with a note for messages:
+    one desk per ``IF`` on a variable the profile has no value for ($MACADDR, $SERIALNO,
+    $PHONECC...), which that desk matches, and one desk with a MAC address and serial
+    number for ``GET $MACADDR.txt``.  A desk has its profile's label and must get what
+    its profile gets.
+
+    >>> from ipo46xx import parse
+    >>> [note for _p, note in desks_of([parse("IF $PHONECC SEQ CN GOTO A")], [Phone("9611")])]
+    [' (a phone whose $PHONECC is CN)']
+    """
+    docs = list(docs)
     tests = {
         (s.variable.lstrip("$").upper(), s.operand)
-        for doc in (old, new)
+        for doc in docs
         for s in doc.statements()
         if isinstance(s, IfStatement)
     }
     in_names = {
         v.upper()
-        for doc in (old, new)
+        for doc in docs
         for s in doc.statements()
         if isinstance(s, GetStatement)
         for v in _VARIABLE.findall(s.filename)

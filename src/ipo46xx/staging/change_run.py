@@ -181,7 +181,12 @@ def check_served(office: IpOffice, journal: Journal) -> tuple[list[str], str | N
         edits,
         phones,
         list(originals),
-        settings_through(root_now, now),
+        (settings_through(root_before, before), settings_through(root_now, now)),
+        [
+            root_before,
+            *(parse(data, name=n) for n, data in originals.items() if data is not None),
+            *now.documents(),
+        ],
     )
     return problems, None
 

@@ -19,7 +19,9 @@ names the line and the profiles in the way, and nothing is changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+import attrs
 
 from ..errors import InputError, PlacementError
 from .compare import Phones, diff_settings, evaluate_both, profile_label, profiles_for
@@ -37,7 +39,7 @@ from .placement import (
     run_block,
     skip_block,
 )
-from .statements import Assignment, GetStatement, SetStatement
+from .statements import Assignment, GetStatement, IfStatement, SetStatement
 from .trustlist import MAX_VALUE_LENGTH, validate_name
 
 __all__ = [
@@ -56,6 +58,7 @@ ADD_SETTINGS = frozenset({"TRUSTCERTS"})
 """The settings ``ADD`` is known to append to (J100 guide; see docs/format.md)."""
 
 _NAME = re.compile(r"[A-Za-z0-9_]+\Z")
+_VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)")
 _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 Expect = Callable[["Setting | None"], "str | None"]
 
@@ -144,7 +147,8 @@ def add_setting(doc: SettingsFile, name: str, value: str, phones: Phones | None 
         raise InputError(f"ADD {upper} needs a value to append")
 
     def appended(before: Setting | None) -> str:
-        return f"{before.value},{value}" if before is not None and before.value else value
+        written = _written(before)
+        return f"{written},{value}" if written else value
 
     return _place(doc, upper, value, phones, "ADD", appended)
 
@@ -302,24 +306,29 @@ def _prove(
         ("every GET finds its file", handed_away),
         ("no GET finds its file", None),
     )
+    desks = desks_of((old, new), profiles)
+    notes = {id(phone): note for phone, note in desks}
     for view, loader in views:
         wrong: dict[str, list[str]] = {}
-        for phone, before, after in evaluate_both(old, new, profiles, loader):
+        for phone, before, after in evaluate_both(
+            old, new, [*profiles, *(d for d, _n in desks)], loader
+        ):
             label = profile_label(phone)
+            shown = label + notes.get(id(phone), "")
             changes = diff_settings(before, after)
             if label in selected:
                 bad = [c for c in changes if c.name != name]
-                got, wanted = _value(after.get(name)), expect(before.get(name))
+                got, wanted = _written(after.get(name)), expect(before.get(name))
                 if got != wanted:
                     setting = after.get(name)
                     where = _where(old, edit, setting)
-                    wrong.setdefault(f"would get {name} {_shown(got)}{where}", []).append(label)
+                    wrong.setdefault(f"would get {name} {_shown(got)}{where}", []).append(shown)
             else:
                 bad = list(changes)
             for change in bad:
                 where = _where(old, edit, change.new or change.old)
                 what = f"would get {change.name} {_shown(_value(change.new))}{where}"
-                wrong.setdefault(what, []).append(label)
+                wrong.setdefault(what, []).append(shown)
         if wrong:
             detail = "; ".join(f"{names(labels)} {what}" for what, labels in wrong.items())
             gets = [f"line {s.line}" for s in old.statements() if isinstance(s, GetStatement)]
@@ -334,6 +343,55 @@ def _prove(
                 f"{old.name}: no placement can {verb} {name} for {asked} and leave every other "
                 f"phone as it was (read as if {view}): {detail}; nothing was changed"
             )
+
+
+# What a desk reports for a variable in a file name when the profile has none: any value
+# will do, so that 'GET $MACADDR.txt' is read as a GET that finds its file.
+_PLACEHOLDERS = {"MACADDR": "000000000000", "SERIALNO": "00000000000"}
+
+
+def desks_of(docs: Iterable[SettingsFile], profiles: Iterable[Phone]) -> list[tuple[Phone, str]]:
+    """The phones a profile stands for but does not show, each with a note for messages:
+    one desk per ``IF`` on a variable the profile has no value for ($MACADDR, $SERIALNO,
+    $PHONECC...), which that desk matches, and one desk with a MAC address and serial
+    number for ``GET $MACADDR.txt``.  A desk has its profile's label and must get what
+    its profile gets.
+
+    >>> from ipo46xx import parse
+    >>> [note for _p, note in desks_of([parse("IF $PHONECC SEQ CN GOTO A")], [Phone("9611")])]
+    [' (a phone whose $PHONECC is CN)']
+    """
+    docs = list(docs)
+    tests = {
+        (s.variable.lstrip("$").upper(), s.operand)
+        for doc in docs
+        for s in doc.statements()
+        if isinstance(s, IfStatement)
+    }
+    in_names = {
+        v.upper()
+        for doc in docs
+        for s in doc.statements()
+        if isinstance(s, GetStatement)
+        for v in _VARIABLE.findall(s.filename)
+    }
+    desks: list[tuple[Phone, str]] = []
+    for phone in profiles:
+        for variable, operand in sorted(tests):
+            if phone.variable(variable) is None:
+                desk = attrs.evolve(phone, variables={variable: operand})
+                desks.append((desk, f" (a phone whose ${variable} is {operand})"))
+        missing = {v: _PLACEHOLDERS.get(v, "0") for v in in_names if phone.variable(v) is None}
+        if missing:
+            desk = attrs.evolve(phone, variables=missing)
+            own = " or ".join(f"${v}" for v in sorted(missing))
+            desks.append((desk, f" (a phone whose own {own} file exists)"))
+    return desks
+
+
+def _written(setting: Setting | None) -> str | None:
+    """The value as the file writes it ($MACADDR not replaced by a desk's own)."""
+    return None if setting is None else setting.written or setting.value
 
 
 def _shown(value: str | None) -> str:

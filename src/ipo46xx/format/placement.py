@@ -105,7 +105,13 @@ class Style:
         seq = first_if.operator if first_if and first_if.operator.upper() == "SEQ" else "SEQ"
         goto_in_if = first_if.goto_keyword if first_if else None
         goto = first_goto.keyword if first_goto else goto_in_if or ("goto" if lower else "GOTO")
-        labels = frozenset(s.label.casefold() for s in statements if isinstance(s, Tag))
+        # A jump to a tag that does not exist names a label too: a new tag by that name
+        # would catch the jump.
+        labels = frozenset(
+            s.label.casefold()
+            for s in statements
+            if isinstance(s, (Tag, GotoStatement, IfStatement))
+        )
         return cls(set_, "add" if lower else "ADD", if_, seq, goto, goto_in_if or goto, labels)
 
     def fresh(self, stem: str, taken: set[str]) -> str:

@@ -27,6 +27,7 @@ from .changing import (
     profiles_of,
     recorded_request,
     request_of,
+    settings_through,
 )
 from .flow import SETTINGS, Expect, Unit, decide_change, decide_rollback
 from .journal import Journal, state_lock
@@ -167,11 +168,7 @@ def check_served(office: IpOffice, journal: Journal) -> tuple[list[str], str | N
     served_now = office.fetch()
     root_before = parse(served_before, name=SETTINGS)
     root_now = parse(served_now, name=SETTINGS)
-    units = [Unit(name) for name in journal.data.get("units") or []]
-    originals = {
-        u.name: journal.kept(u.kind("original")) if journal.digest(u.kind("original")) else None
-        for u in units
-    }
+    originals = _originals(journal)
     for name, original in originals.items():
         if original is None and name != SETTINGS and name not in gets(root_now):
             return [f"the IP Office's {SETTINGS} does not GET {name}"], name
@@ -179,9 +176,28 @@ def check_served(office: IpOffice, journal: Journal) -> tuple[list[str], str | N
     before = overlay(now, {**originals, SETTINGS: served_before})
     effect = compare(root_before, root_now, None, (before, now))
     problems = effect_problems(
-        effect, profiles_of(root_before, root_now), edits, phones, list(originals)
+        effect,
+        profiles_of(root_before, root_now),
+        edits,
+        phones,
+        list(originals),
+        (settings_through(root_before, before), settings_through(root_now, now)),
+        [
+            root_before,
+            *(parse(data, name=n) for n, data in originals.items() if data is not None),
+            *now.documents(),
+        ],
     )
     return problems, None
+
+
+def _originals(journal: Journal) -> dict[str, bytes | None]:
+    """Each file the change wrote, as it was before (``None``: the change created it)."""
+    units = [Unit(name) for name in journal.data.get("units") or []]
+    return {
+        u.name: journal.kept(u.kind("original")) if journal.digest(u.kind("original")) else None
+        for u in units
+    }
 
 
 def verify_change(office: IpOffice, journal: Journal) -> Verification:
@@ -221,7 +237,9 @@ def verify_change(office: IpOffice, journal: Journal) -> Verification:
         served_before = journal.kept("served")
         served_now = office.fetch()
         now = Served(office, served_now)
-        effect = compare(parse(served_before), parse(served_now), None, now)
+        # The before side reads the files as they were, not as the card holds them now.
+        before = overlay(now, {**_originals(journal), SETTINGS: served_before})
+        effect = compare(parse(served_before), parse(served_now), None, (before, now))
         if effect.differs:
             return Verification(
                 False,

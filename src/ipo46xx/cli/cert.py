@@ -31,8 +31,12 @@ MEANINGS = {
     "expires-soon": "regenerate it before phones refuse it (the advisory's nine steps)",
     "not-yet-valid": "phones refuse it until then; the IP Office's clock may be wrong",
     "clock-never-set": (
-        "valid from 00:00 on 1 January: the IP Office made it without a clock; set its time "
-        "(SNTP) before you regenerate, or the new certificate is dated the same way"
+        "valid from the first hour of 1 January: the IP Office made it without a clock; set "
+        "its time (SNTP) before you regenerate, or the new certificate is dated the same way"
+    ),
+    "malformed": (
+        "not encoded as X.509 requires (DER); OpenSSL reads it, stricter TLS stacks may "
+        "refuse it and ipo46xx cannot judge what it allows: regenerate it"
     ),
 }
 
@@ -59,6 +63,7 @@ def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
         "key": cert and cert.key,
         "signature_algorithm": cert and cert.signature_algorithm,
         "san": cert and cert.san,
+        "oddities": cert and cert.oddities,
         "problems": endpoint.problems,
     }
 
@@ -103,6 +108,8 @@ def print_report(report: CertificateReport, indent: str = "") -> None:
             out(f"{indent}  names: {', '.join(cert.san)}")
         for problem in endpoint.problems:
             out(f"{indent}  {problem}: {MEANINGS[problem]}")
+        for oddity in cert.oddities:
+            out(f"{indent}    {oddity}")
     for note in report.notes:
         out(f"{indent}note: {note}")
 

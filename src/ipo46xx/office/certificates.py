@@ -221,6 +221,11 @@ class Endpoint:
     chain: list[Certificate] = attrs.field(factory=list)
     """Every certificate presented, the identity certificate first."""
 
+    @property
+    def presented(self) -> list[Certificate]:
+        """The chain presented, or the identity certificate alone when only it is known."""
+        return self.chain or ([self.certificate] if self.certificate is not None else [])
+
 
 @attrs.frozen
 class CertificateReport:

@@ -74,6 +74,11 @@ class TrustReport:
         return [p for p in self.profiles if p.trusted is None and _judged(p)]
 
     @property
+    def verdict(self) -> bool | None:
+        """True: every profile meant to trust will; False: some will not; None: cannot tell."""
+        return False if self.failing else None if self.unknown else True
+
+    @property
     def ok(self) -> bool:
         """No profile that names an IP Office root CA fails, and none is left unjudged."""
         return not self.failing and not self.unknown
@@ -197,10 +202,8 @@ def _judge(
     if not identities:
         return RootCa(name, False, f"{name} was downloaded; no identity certificate to check")
     for endpoint in identities:
-        assert endpoint.certificate is not None
         # The identity's own dates are judged once per profile (_validity), not per file.
-        chain = endpoint.chain or [endpoint.certificate]
-        verdict = judge_path(chain, cas, now, leaf_dates=False)
+        verdict = judge_path(endpoint.presented, cas, now, leaf_dates=False)
         if verdict.trusted is None:
             return RootCa(name, None, f"{name}, port {endpoint.port}: {verdict.reason}")
         if not verdict.trusted:

@@ -35,7 +35,7 @@ from .checking import certificates, served_check, status, verify
 from .flow import BACKUP, SETTINGS, Unit, decide_restore, decide_rollback, decide_stage
 from .journal import Journal, state_lock
 from .planning import plan, prepare_stage
-from .restoring import PutBack
+from .restoring import PutBack, identify, root_cas
 from .results import (
     NEW,
     RESTORED,
@@ -240,7 +240,7 @@ class Stager:
             journal.state = RESTORED
             journal.save()
             trust = self._run.office().trust(recorded_ports(journal))
-            journal.data["trusted"] = trust.ok
+            journal.data["trusted"] = trust.verdict
             journal.save()
             problems = [] if trust.ok else [trust.summary()]
             warnings = list(journal.data.get("warnings") or [])
@@ -287,7 +287,12 @@ class Stager:
         prepared = prepare_stage(self._run, url)
         edit = prepared.edit
         journal = Journal.create(self.state_dir, self.storage.url, url)
-        journal.data["tls_ports"] = self._run.office(url).ports([], [edit.document])
+        office = self._run.office(url)
+        journal.data["tls_ports"] = office.ports([], [edit.document])
+        named = root_cas(parse(prepared.served)).union(
+            *(root_cas(parse(x.original)) for x in prepared.survey.extras)
+        )
+        journal.data.update(identify(office, journal.data["tls_ports"], named))
         journal.data["extras"] = [x.name for x in prepared.survey.extras]
         journal.data["had_root_ca"] = prepared.survey.had_root_ca
         journal.data["chain"] = deciding_lines(prepared.survey.chain.decisions)

@@ -77,7 +77,15 @@ def test_item3_restore_keeps_a_backup_sites_root_ca_in_every_file(
     code, out, err = run(capsys, site.args("stage", ipo=site.ipo.url))
     assert code == 0, (out, err)
     assert BACKUP_SITE_CA.encode() not in site.card.read(SPECIALS)  # blanked while staged
+    code, out, err = run(capsys, site.args("restore", "--dry-run"))
+    assert code == 0, (out, err)
+    assert f"replaces {INITIAL_ROOT_CA} in the administrator's file" in out
+    assert f"{SPECIALS} comes back from 46xxspecials.bak; {BACKUP_SITE_CA} (another" in out
     new = site.ipo.regenerate_certificate()
+    replace = ["--replace", f"{INITIAL_ROOT_CA}={new}"]
+    code, out, err = run(capsys, site.args("restore", "--dry-run", *replace))
+    assert code == 0, (out, err)
+    assert f"-ADD TRUSTCERTS {BACKUP_SITE_CA}" not in out
     code, out, err = run(capsys, site.args("restore"))
     assert code == 0, (out, err)
     assert site.card.read(SETTINGS) == explicit.replace(INITIAL_ROOT_CA.encode(), new.encode())

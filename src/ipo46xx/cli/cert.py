@@ -63,7 +63,6 @@ def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
         "key": cert and cert.key,
         "signature_algorithm": cert and cert.signature_algorithm,
         "san": cert and cert.san,
-        "oddities": cert and cert.oddities,
         "problems": endpoint.problems,
     }
 

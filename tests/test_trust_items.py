@@ -179,6 +179,10 @@ def test_item7_no_tls_endpoint_says_cannot_tell_and_how_to_tell(
     code, out, err = run(capsys, site.args("status"))
     assert "would not trust" not in out and "Step 9" not in out
     assert "cannot tell" in out.lower()
+    code, out, err = run(capsys, site.args("verify", "--tls-port", str(closed)))
+    assert code == 1, (out, err)
+    assert "cannot tell" in out and f"port {closed}: connection refused" in out
+    assert "will not" not in out
 
 
 # -- 10: a certificate whose BasicConstraints boolean is BER --------------------------------
@@ -207,6 +211,7 @@ def test_item10_a_restore_that_cannot_judge_puts_the_staged_file_back(
     site.ipo.install_certificate((made.pem, made.key_pem))
     code, out, err = run(capsys, site.args("stage", ipo=site.ipo.url))
     assert code == 0, (out, err)
+    assert "malformed" in out and "not valid DER" in out  # said, not crashed on
     staged = site.snapshot()
     site.ipo.regenerate_certificate()
     again = ber_certificate()

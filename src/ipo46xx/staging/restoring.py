@@ -101,11 +101,15 @@ def prepare_restore(office: IpOffice, journal: Journal, units: Sequence[Unit], w
     # With --replace, OLD must be gone from what the IP Office generates, as without.
     still = (set(explicit) if explicit else old_cas) & new_cas
     if still and (explicit or not _reissued(journal, endpoints)):
+        same = (
+            "and presents the same identity certificate"
+            if journal.data.get("identities")
+            else "(no identity certificate was read at stage to tell a reissued one)"
+        )
         raise PutBack(
-            f"the IP Office still uses the old root CA {', '.join(sorted(still))} and "
-            "presents the same identity certificate: the certificate has not been "
-            f"regenerated (step 7: Manager, {MANAGER_PATH}, Regenerate). The staged file was "
-            "put back; regenerate, then run restore again"
+            f"the IP Office still uses the old root CA {', '.join(sorted(still))} {same}: "
+            f"the certificate has not been regenerated (step 7: Manager, {MANAGER_PATH}, "
+            "Regenerate). The staged file was put back; regenerate, then run restore again"
         )
     _refuse_unusable(endpoints)
     journal.data["warnings"] = [

@@ -14,6 +14,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ipo46xx import parse
 from ipo46xx.office.certificates import Certificate, Endpoint, read_endpoint
@@ -207,6 +209,54 @@ def test_item4_path_verdict_agrees_with_openssl_verify(name: str, tmp_path: path
     expected = openssl_verdict(tmp_path, anchors, presented)
     verdict = judge_path(certificates(presented), certificates(anchors), now())
     assert verdict.trusted is expected, (name, verdict.reason)
+
+
+def _specs(cn: str, issuer_cn: str | None, leaf: bool) -> st.SearchStrategy[Spec]:
+    validity = st.sampled_from([(-DAY, 800 * DAY), (-900 * DAY, -DAY), (2 * DAY, 900 * DAY)])
+    ca = (
+        st.sampled_from([False, None, True]) if leaf else st.sampled_from([True, True, False, None])
+    )
+    return st.builds(
+        lambda ca, length, sign, dates, case, wrong: Spec(
+            cn,
+            ca=ca,
+            path_length=length if ca else None,
+            cert_sign=sign,
+            not_before=dates[0],
+            not_after=dates[1],
+            issuer_name=issuer_cn.swapcase() if case and issuer_cn else None,
+            signer_slot=4 if wrong and issuer_cn else None,
+        ),
+        ca,
+        st.sampled_from([None, None, 0, 1]),
+        st.sampled_from([None, None, True, False]),
+        validity,
+        st.booleans(),
+        st.integers(0, 5).map(lambda n: n == 0),  # now and then a wrong signature
+    )
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    three = draw(st.booleans())
+    root = draw(_specs("IPO Root CA", None, leaf=False))
+    inter = draw(_specs(INTER.cn, root.cn, leaf=False)) if three else None
+    leaf = draw(_specs(SELF.cn, (inter or root).cn, leaf=True))
+    files = ["root", "root+inter", "inter", "leaf"] if three else ["root", "leaf"]
+    return Case(root, inter, leaf, draw(st.sampled_from(files)), draw(st.booleans()))
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=cases())
+def test_item4_generated_paths_agree_with_openssl_verify(
+    case: Case, tmp_path: pathlib.Path
+) -> None:
+    anchors, presented = case.make()
+    if not anchors:
+        return
+    expected = openssl_verdict(tmp_path, anchors, presented)
+    verdict = judge_path(certificates(presented), certificates(anchors), now())
+    assert verdict.trusted is expected, (case, verdict.reason)
 
 
 def test_item4_the_table_holds_both_verdicts() -> None:

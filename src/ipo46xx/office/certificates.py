@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import socket
 import ssl
 from collections.abc import Iterable, Sequence
@@ -113,7 +114,7 @@ class Certificate:
         except ValueError as exc:
             # BER where X.509 demands DER (a BOOLEAN TRUE written 0x01, say): OpenSSL reads
             # it, strict parsers (and so perhaps some phones) refuse the whole certificate.
-            oddities.append(f"its extensions are not valid DER ({exc})")
+            oddities.append(_oddity(str(exc)))
         algorithm = cert.signature_algorithm_oid
         return cls(
             subject=cert.subject.rfc4514_string(),
@@ -167,6 +168,22 @@ class Certificate:
         issuer = x509.load_der_x509_certificate(self.der)
         subject = x509.load_der_x509_certificate(other.der)
         return names_match(subject.issuer, issuer.subject) and signature_valid(subject, issuer)
+
+
+def _oddity(error: str) -> str:
+    """cryptography's parse error in words: which field, and the likely BER habit.
+
+    >>> _oddity('error parsing asn1 value: ParseError { kind: InvalidValue, '
+    ...         'location: ["BasicConstraints::ca"] }')
+    'its BasicConstraints ca field is not valid DER (InvalidValue; a BOOLEAN must be 00 or FF)'
+    """
+    found = re.search(r"kind: (\w+).*location: \[\"(\w+)::(\w+)\"", error)
+    if found is None:
+        return f"its extensions are not valid DER ({error})"
+    kind, extension, field = found.groups()
+    booleans = ("ca", "critical")  # the BOOLEAN fields of an extension
+    hint = "; a BOOLEAN must be 00 or FF" if field in booleans and kind == "InvalidValue" else ""
+    return f"its {extension} {field} field is not valid DER ({kind}{hint})"
 
 
 def _describe_key(cert: x509.Certificate) -> str:

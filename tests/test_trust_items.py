@@ -34,16 +34,19 @@ def site(tmp_path: pathlib.Path) -> Iterator[Site]:
     made.ipo.stop()
 
 
-def ber_certificate() -> Made:
-    """A self-signed CA certificate whose BasicConstraints cA is BOOLEAN TRUE written as
-    0x01 (BER) instead of 0xFF (DER), signed again: OpenSSL accepts it."""
-    made = make_cert()
+def ber_certificate(issuer: Made | None = None) -> Made:
+    """A CA certificate (self-signed, or by ``issuer``) whose BasicConstraints cA is
+    BOOLEAN TRUE written as 0x01 (BER) instead of 0xFF (DER), signed again: OpenSSL
+    accepts it."""
+    name = "Site Issuing CA" if issuer else "ipoffice-00E00701A2B3.avaya.com"
+    made = make_cert(issuer=issuer, key_slot=6 if issuer else 0, common_name=name)
     tbs = made.cert.tbs_certificate_bytes
     der_true = bytes.fromhex("0603551d130101ff040830060101ff020100")
     ber_true = bytes.fromhex("0603551d130101ff04083006010101020100")
     assert der_true in tbs
     patched = tbs.replace(der_true, ber_true)
-    signature = made.key.sign(patched, padding.PKCS1v15(), hashes.SHA256())
+    signer = issuer.key if issuer else made.key
+    signature = signer.sign(patched, padding.PKCS1v15(), hashes.SHA256())
     der = made.der.replace(tbs, patched).replace(made.cert.signature, signature)
     cert = x509.load_der_x509_certificate(der)
     pem = cert.public_bytes(serialization.Encoding.PEM)
@@ -216,6 +219,24 @@ def test_item10_a_restore_that_cannot_judge_puts_the_staged_file_back(
     site.ipo.regenerate_certificate()
     again = ber_certificate()
     site.ipo.install_certificate((again.pem, again.key_pem))
+    code, out, err = run(capsys, site.args("restore"))
+    assert code == 3, (out, err)
+    assert "DER" in err and "put back" in err
+    assert site.snapshot() == staged
+    assert site.stager().status().state == "staged"
+
+
+def test_item10_a_malformed_intermediate_also_puts_the_staged_file_back(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, site.args("stage", ipo=site.ipo.url))
+    assert code == 0, (out, err)
+    staged = site.snapshot()
+    site.ipo.regenerate_certificate()
+    root = make_cert(common_name="Site Root CA", key_slot=1)
+    inter = ber_certificate(root)
+    leaf = make_cert(issuer=inter, ca=False, key_slot=3)
+    site.ipo.install_certificate((leaf.pem + inter.pem, leaf.key_pem), root_ca_pem=root.pem)
     code, out, err = run(capsys, site.args("restore"))
     assert code == 3, (out, err)
     assert "DER" in err and "put back" in err

@@ -220,14 +220,15 @@ def restored_copy(
 def _refuse_unusable(endpoints: Sequence[Endpoint]) -> None:
     """Restore must not finish onto a certificate that no phone accepts."""
     for endpoint in endpoints:
-        cert = endpoint.certificate
-        if cert is not None and cert.oddities:
+        odd = [f"{c.subject}: {o}" for c in endpoint.presented for o in c.oddities]
+        if odd:
             raise PutBack(
                 f"the certificate the IP Office presents on port {endpoint.port} cannot be "
-                f"judged: {'; '.join(cert.oddities)}. OpenSSL reads it, stricter TLS stacks "
-                "may refuse it. The staged file was put back: regenerate the certificate "
+                f"judged ({'; '.join(odd)}). OpenSSL reads it, stricter TLS stacks may "
+                "refuse it. The staged file was put back: regenerate the certificate "
                 "(step 7), then run restore again"
             )
+        cert = endpoint.certificate
         if cert is None or not {"expired", "not-yet-valid"} & set(endpoint.problems):
             continue
         why = (

@@ -21,6 +21,7 @@ from ipo46xx.office.certificates import Certificate
 
 from .staging_site import SETTINGS
 from .test_trust_flow import Site, run
+from .test_trust_paths import Spec, build
 from .tls_servers import Made, free_port, make_cert, tls_server
 
 BACKUP_SITE_CA = "Root-CA-B0B0B0B0.pem"
@@ -118,16 +119,19 @@ def test_item3_a_file_naming_only_the_backup_sites_ca_keeps_it(
 # -- 5: an identity reissued under an unchanged root CA --------------------------------------
 
 
-def _issued_identity(root: Made, slot: int) -> tuple[bytes, bytes]:
-    leaf = make_cert(issuer=root, ca=False, key_slot=slot)
-    return leaf.pem, leaf.key_pem
+def _issued_identity(issuer: Made, slot: int, *above: Made) -> tuple[bytes, bytes]:
+    leaf = make_cert(issuer=issuer, ca=False, key_slot=slot)
+    return leaf.pem + b"".join(m.pem for m in above), leaf.key_pem
 
 
+@pytest.mark.parametrize("intermediate", [False, True], ids=["root-leaf", "root-inter-leaf"])
 def test_item5_identity_reissued_under_the_same_root_ca_is_restored(
-    site: Site, capsys: pytest.CaptureFixture[str]
+    intermediate: bool, site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = make_cert(common_name="Site Root CA", key_slot=1)
-    site.ipo.install_certificate(_issued_identity(root, 2), root_ca_pem=root.pem)
+    root = build(Spec("Site Root CA"), 1, None)  # no path length constraint
+    inter = build(Spec("Site Issuing CA", path_length=0), 4, root)
+    chain = (inter, inter) if intermediate else (root,)  # the issuer, then what is presented
+    site.ipo.install_certificate(_issued_identity(chain[0], 2, *chain[1:]), root_ca_pem=root.pem)
     code, out, err = run(capsys, site.args("stage", ipo=site.ipo.url))
     assert code == 0, (out, err)
     staged = site.snapshot()
@@ -135,7 +139,7 @@ def test_item5_identity_reissued_under_the_same_root_ca_is_restored(
     code, out, err = run(capsys, site.args("restore"))
     assert code == 3 and "not been regenerated" in err, (out, err)
     assert site.snapshot() == staged
-    site.ipo.install_certificate(_issued_identity(root, 3), root_ca_pem=root.pem)
+    site.ipo.install_certificate(_issued_identity(chain[0], 3, *chain[1:]), root_ca_pem=root.pem)
     code, out, err = run(capsys, site.args("restore"))
     assert code == 0, (out, err)
     assert "will trust" in out and INITIAL_ROOT_CA in out

@@ -171,8 +171,11 @@ def names_match(a: x509.Name, b: x509.Name) -> bool:
 def signature_valid(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """Whether ``issuer``'s key made ``cert``'s signature (any digest, SHA-1 included).
 
-    >>> signature_valid.__name__
-    'signature_valid'
+    >>> from cryptography import x509
+    >>> from ipo46xx.emulator import make_identity_certificate
+    >>> cert = x509.load_pem_x509_certificate(make_identity_certificate()[0])
+    >>> signature_valid(cert, cert)
+    True
     """
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm  # noqa: PLC0415
     from cryptography.hazmat.primitives.asymmetric import (  # noqa: PLC0415
@@ -217,8 +220,14 @@ def judge_path(
     ``now=None`` judges everything but the validity dates ("did these issue that?");
     ``leaf_dates=False`` leaves the presented certificate's own dates to the caller.
 
-    >>> judge_path([], [], None).reason
-    'no certificate presented'
+    >>> from ipo46xx.emulator import make_identity_certificate
+    >>> from ipo46xx.office.certificates import load_certificates
+    >>> [identity] = load_certificates(make_identity_certificate()[0])
+    >>> [other] = load_certificates(make_identity_certificate()[0])  # regenerated
+    >>> judge_path([identity], [identity], None).trusted
+    True
+    >>> judge_path([identity], [other], None).reason
+    'the presented certificate is self-signed and not the one in the file'
     """
     if not presented:
         return PathVerdict(False, "no certificate presented", [])

@@ -96,6 +96,27 @@ def test_item3_restore_keeps_a_backup_sites_root_ca_in_every_file(
     assert site.card.read(SPECIALS) == f"ADD TRUSTCERTS {BACKUP_SITE_CA}\r\n".encode()
 
 
+def test_item3_without_a_record_from_stage_the_name_still_served_is_kept(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Nothing answered on TLS at stage: which root CA was this IP Office's is not recorded.
+    site.card.write(BACKUP_SITE_CA, make_cert(common_name="backup", key_slot=5).pem)
+    site.card.write(SPECIALS, f"ADD TRUSTCERTS {BACKUP_SITE_CA}\r\n".encode())
+    explicit = (
+        f'SET TRUSTCERTS "{INITIAL_ROOT_CA},{BACKUP_SITE_CA}"\r\nGET {SPECIALS}\r\n'
+    ).encode()
+    site.card.write(SETTINGS, explicit)
+    closed = str(free_port())
+    code, out, err = run(capsys, site.args("stage", "--tls-port", closed, ipo=site.ipo.url))
+    assert code == 0, (out, err)
+    new = site.ipo.regenerate_certificate()
+    tls = ["--tls-port", str(site.ipo.tls_port)]
+    code, out, err = run(capsys, site.args("restore", *tls))
+    assert site.card.read(SPECIALS) == f"ADD TRUSTCERTS {BACKUP_SITE_CA}\r\n".encode()
+    assert site.card.read(SETTINGS) == explicit.replace(INITIAL_ROOT_CA.encode(), new.encode())
+    assert code == 0, (out, err)
+
+
 def test_item3_a_file_naming_only_the_backup_sites_ca_keeps_it(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:

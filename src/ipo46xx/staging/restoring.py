@@ -95,7 +95,12 @@ def prepare_restore(office: IpOffice, journal: Journal, units: Sequence[Unit], w
     new_cas = root_cas(new_doc)
     explicit: dict[str, str] | None = journal.data.get("mapping")
     own = own_root_cas(journal)
-    old_cas = own if own is not None else _named_before(journal, units)
+    named = _named_before(journal, units)
+    if own is None:
+        # No record from stage: a regenerated root CA's old file is served no more, while
+        # another IP Office's file on this card still is.
+        own = {n for n in named if n not in new_cas and not office.serves(n)} or None
+    old_cas = own if own is not None else named
     journal.data["tls_ports"] = office.ports(journal.data.get("tls_ports") or [], [new_doc])
     endpoints = office.endpoints(journal.data["tls_ports"])
     # With --replace, OLD must be gone from what the IP Office generates, as without.

@@ -243,7 +243,8 @@ def judge_path(
             return _verdict(False, "the path is longer than any phone follows", path)
         issuer = _issuer_of(current, trusted, offered[1:], path)
         if issuer is None:
-            return _verdict(False, _missing(current, trusted), path, linked=False)
+            reason, linked = _missing(current, trusted)
+            return _verdict(False, reason, path, linked=linked)
         path.append(issuer)
     top = path[-1]
     if not any(top.cert.der == t.cert.der for t in trusted):
@@ -267,17 +268,18 @@ def _issuer_of(
     return candidates[0] if candidates else None
 
 
-def _missing(current: _Facts, trusted: list[_Facts]) -> str:
+def _missing(current: _Facts, trusted: list[_Facts]) -> tuple[str, bool]:
+    """Why no issuer of ``current`` was found, and whether names led into the file."""
     named = [t for t in trusted if t.subject == current.issuer]
     if any(t.cert_sign is False for t in named):
-        return f"{named[0].cert.subject} has key usage without keyCertSign: it may not sign"
+        return f"{named[0].cert.subject} has key usage without keyCertSign: it may not sign", True
     if trusted and not any(t.self_issued for t in trusted):
-        return (
-            "the file holds no root (self-signed) CA, only "
-            f"{', '.join(t.cert.subject for t in trusted)} issued by {trusted[0].cert.issuer}"
-        )
+        subjects = ", ".join(t.cert.subject for t in trusted)
+        return f"the file holds no root (self-signed) CA, only {subjects}", True
     return (
-        f"no certificate in the file issued {current.cert.subject} (issuer {current.cert.issuer})"
+        f"{current.cert.issuer}, issuer of {current.cert.subject}, is neither in the file "
+        "nor presented",
+        False,
     )
 
 

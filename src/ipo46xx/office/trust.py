@@ -215,8 +215,8 @@ def _refusal(name: str, port: int, verdict: PathVerdict) -> str:
     if not verdict.linked:
         return (
             f"{name} did not issue the certificate the IP Office presents on port {port} "
-            "(the certificate was regenerated after this file was named, or it belongs to "
-            "another IP Office)"
+            f"({verdict.reason}; the certificate was regenerated after this file was named, "
+            "or it belongs to another IP Office)"
         )
     return f"{name} does not make the certificate on port {port} trusted: {verdict.reason}"
 

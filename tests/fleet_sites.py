@@ -3,16 +3,18 @@ Office each, and the inventory naming them.  Shared by the fleet tests and bench
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import datetime as dt
 import io
 import pathlib
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from ipo46xx.emulator import IpOfficeEmulator
-from ipo46xx.storage import LocalStorage, Storage
+from ipo46xx.emulator import IpOfficeEmulator, make_identity_certificate
+from ipo46xx.storage import LocalStorage, MemoryStorage, Storage
 
 from .samba import Samba
 from .staging_site import ADMIN
@@ -155,3 +157,38 @@ def states(journals: pathlib.Path, names: Sequence[str]) -> dict[str, str | None
         journal = Journal.load(journals / name)
         found[name] = journal.state if journal is not None else None
     return found
+
+
+@contextlib.contextmanager
+def certificate_sites(folder: pathlib.Path) -> Iterator[pathlib.Path]:
+    """An inventory of four sites for ``fleet cert``: ``healthy``, ``advisory`` (made
+    without a clock, long expired), ``soon`` (30 days left) and ``gone`` (nothing
+    answers); their stand-in IP Offices run until the block ends."""
+    now = dt.datetime.now(dt.timezone.utc)
+    certificates = {
+        "healthy": make_identity_certificate(),
+        "advisory": None,  # the emulator's default: made without a clock, long expired
+        "soon": make_identity_certificate(
+            not_before=now - dt.timedelta(days=100), lifetime=dt.timedelta(days=130)
+        ),
+    }
+    ipos = {
+        name: IpOfficeEmulator(MemoryStorage(), certificate=cert).start()
+        for name, cert in certificates.items()
+    }
+    try:
+        rows = [
+            f'[[site]]\nname = "{name}"\nipo = "{ipo.url}"\ntarget = "/nowhere/{name}"\n'
+            f"tls_port = {ipo.tls_port}\n"
+            for name, ipo in ipos.items()
+        ]
+        rows.append(
+            f'[[site]]\nname = "gone"\nipo = "127.0.0.1:{closed_port()}"\n'
+            f'target = "/nowhere/gone"\ntls_port = {closed_port()}\n'
+        )
+        inventory = folder / "sites.toml"
+        inventory.write_text("\n".join(rows))
+        yield inventory
+    finally:
+        for ipo in ipos.values():
+            ipo.stop()

@@ -23,6 +23,7 @@ from .fleet_sites import (
     SETTINGS,
     WRONG_PASSWORD_ENV,
     Fleet,
+    certificate_sites,
     closed_port,
     states,
 )
@@ -426,35 +427,7 @@ def test_many_concurrent_smb_storages_on_one_server_all_connect(samba: Samba) ->
 def test_fleet_cert_sorts_the_soonest_expiry_first_and_fails_the_bad_ones(
     tmp_path: pathlib.Path,
 ) -> None:
-    import datetime as dt  # noqa: PLC0415
-
-    from ipo46xx.emulator import IpOfficeEmulator, make_identity_certificate  # noqa: PLC0415
-    from ipo46xx.storage import MemoryStorage  # noqa: PLC0415
-
-    now = dt.datetime.now(dt.timezone.utc)
-    certificates = {
-        "healthy": make_identity_certificate(),
-        "advisory": None,  # the emulator's default: made without a clock, long expired
-        "soon": make_identity_certificate(
-            not_before=now - dt.timedelta(days=100), lifetime=dt.timedelta(days=130)
-        ),
-    }
-    ipos = {
-        name: IpOfficeEmulator(MemoryStorage(), certificate=cert).start()
-        for name, cert in certificates.items()
-    }
-    try:
-        rows = [
-            f'[[site]]\nname = "{name}"\nipo = "{ipo.url}"\ntarget = "/nowhere/{name}"\n'
-            f"tls_port = {ipo.tls_port}\n"
-            for name, ipo in ipos.items()
-        ]
-        rows.append(
-            f'[[site]]\nname = "gone"\nipo = "127.0.0.1:{closed_port()}"\n'
-            f'target = "/nowhere/gone"\ntls_port = {closed_port()}\n'
-        )
-        inventory = tmp_path / "sites.toml"
-        inventory.write_text("\n".join(rows))
+    with certificate_sites(tmp_path) as inventory:
         common = ["--inventory", str(inventory), "--state-dir", str(tmp_path / "j")]
         table = fleet_command("cert", *common)
         assert table.returncode == 1, table.stderr
@@ -472,6 +445,3 @@ def test_fleet_cert_sorts_the_soonest_expiry_first_and_fails_the_bad_ones(
         assert sites["advisory"]["problems"] and sites["gone"]["exit"] == 1
         assert report["summary"] == {"total": 4, "ok": 1, "failed": 3, "not_run": 0}
         assert not (tmp_path / "j").exists()  # cert reads no journal and writes none
-    finally:
-        for ipo in ipos.values():
-            ipo.stop()

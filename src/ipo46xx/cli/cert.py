@@ -30,9 +30,11 @@ MEANINGS = {
     "expired": "phones refuse it, even with TLSSRVRID 0",
     "expires-soon": "regenerate it before phones refuse it (the advisory's nine steps)",
     "not-yet-valid": "phones refuse it until then; the IP Office's clock may be wrong",
+    # The README's examples show this line as it is; it covers the first hour of 1 January
+    # (CLOCK_NEVER_SET_WINDOW), where "00:00" is the common case.
     "clock-never-set": (
-        "valid from the first hour of 1 January: the IP Office made it without a clock; set "
-        "its time (SNTP) before you regenerate, or the new certificate is dated the same way"
+        "valid from 00:00 on 1 January: the IP Office made it without a clock; set its time "
+        "(SNTP) before you regenerate, or the new certificate is dated the same way"
     ),
     "malformed": (
         "not encoded as X.509 requires (DER); OpenSSL reads it, stricter TLS stacks may "

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from ..fleet.inventory import Inventory, Site
     from ..fleet.runner import FleetProgress, SiteResult
 
-ACTIONS = ("cert", "status", "stage", "verify", "restore", "rollback")  # = fleet.ACTIONS
-CHANGING = ("stage", "restore", "rollback")
+ACTIONS = ("cert", "status", "stage", "change", "verify", "restore", "rollback")  # = fleet's
+CHANGING = ("stage", "change", "restore", "rollback")
 
 EXAMPLES: dict[str, list[str]] = {
     "fleet": [
@@ -40,14 +40,20 @@ EXAMPLES: dict[str, list[str]] = {
         "ipo46xx fleet stage --inventory sites.toml --dry-run",
         "IPO46XX_SMB_PASSWORD=... ipo46xx fleet stage --inventory sites.csv --jobs 16 --yes",
         "ipo46xx fleet status --inventory sites.csv --site hq --site branch-1 --json",
+        "ipo46xx fleet change --inventory sites.toml --set SNTPSRVR=192.168.42.10 --yes",
+        "ipo46xx fleet cert --inventory sites.toml --html report.html --csv report.csv",
     ],
 }
 
-SUMMARY = "Run cert, status, stage, verify, restore or rollback over the sites of an inventory."
+SUMMARY = (
+    "Run cert, status, stage, change, verify, restore or rollback over the sites of an inventory."
+)
 
 
 def register(command: Command) -> None:
     """Add ``fleet`` to the parser."""
+    from .edits import _add_selection  # noqa: PLC0415
+
     sub = command("fleet", cmd_fleet, SUMMARY)
     sub.add_argument("action", metavar="ACTION", choices=ACTIONS, help=", ".join(ACTIONS))
     sub.add_argument(
@@ -75,12 +81,31 @@ def register(command: Command) -> None:
         action="store_true",
         help="stage, restore, rollback: show each site's plan; change nothing",
     )
+    for option, meta, what in (
+        ("--set", "NAME=VALUE", "change: give NAME this value on every site (repeatable)"),
+        ("--add", "NAME=VALUE", "change: append VALUE to a list setting with ADD"),
+        ("--unset", "NAME", "change: take NAME out (repeatable)"),
+    ):
+        sub.add_argument(option, metavar=meta, action="append", help=what)
+    _add_selection(sub)
     sub.add_argument(
         "--days",
         metavar="N",
         type=int,
         default=180,
         help="cert: warn this many days before expiry (default 180, as Manager does)",
+    )
+    sub.add_argument(
+        "--html",
+        metavar="FILE",
+        help="cert, status, verify: also write a report page (one self-contained HTML file: "
+        "a sortable table and a chart of every certificate's expiry) to FILE",
+    )
+    sub.add_argument(
+        "--csv",
+        metavar="FILE",
+        dest="csv_file",
+        help="cert, status, verify: also write the report's rows to FILE, for a spreadsheet",
     )
 
 
@@ -92,6 +117,8 @@ def cmd_fleet(args: argparse.Namespace) -> int:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.dry_run and action not in CHANGING:
         raise UsageError(f"--dry-run applies to {', '.join(CHANGING)}, not {action}")
+    args.edits, args.phones = _change_request(args)
+    _check_reports(args)
     inventory = load_inventory(args.inventory)
     selected = inventory.select(args.site)
     if action in CHANGING and not args.dry_run and not args.yes:
@@ -122,7 +149,48 @@ def cmd_fleet(args: argparse.Namespace) -> int:
         )
     else:
         _print_table(action, results, dry_run=args.dry_run)
+    if args.html or args.csv_file:
+        from .report import write_reports  # noqa: PLC0415
+
+        for line in write_reports(
+            action,
+            results,
+            html=args.html,
+            csv_path=args.csv_file,
+            inventory=args.inventory,
+        ):
+            err(f"ipo46xx fleet: {line}")
     return fleet_exit(results, cancelled)
+
+
+def _change_request(args: argparse.Namespace) -> tuple[list[Any], Any]:
+    """The edits and phones of ``fleet change``, checked before any site is contacted."""
+    from .staging import change_request  # noqa: PLC0415
+
+    edits, phones = change_request(args)
+    if args.action != "change" and (edits or phones is not None):
+        raise UsageError("--set, --add, --unset and the phone selection apply to fleet change only")
+    if args.action == "change" and not edits:
+        raise UsageError("fleet change needs --set NAME=VALUE, --add or --unset NAME")
+    return edits, phones
+
+
+def _check_reports(args: argparse.Namespace) -> None:
+    """Refuse a report option the action cannot fill, or a file that cannot be written,
+    before any site runs."""
+    from .report import REPORTING, check_writable  # noqa: PLC0415
+
+    for option, path in (("--html", args.html), ("--csv", args.csv_file)):
+        if path is None:
+            continue
+        if args.action not in REPORTING:
+            raise UsageError(
+                f"{option} applies to fleet {', '.join(REPORTING)}, not {args.action}; "
+                f"run `ipo46xx fleet status --inventory {args.inventory} {option} {path}` after it"
+            )
+        check_writable(option, path)
+    if args.html and args.csv_file and args.html == args.csv_file:
+        raise UsageError(f"--html and --csv name the same file {args.html}; name two files")
 
 
 # -- running, with progress and Ctrl-C -------------------------------------------------
@@ -164,6 +232,8 @@ def _run(
             state_dir=args.state_dir,
             dry_run=dry_run,
             days=args.days,
+            edits=args.edits,
+            phones=args.phones,
             progress=progress,
             cancel=cancel,
         )
@@ -235,25 +305,18 @@ class _Progress:
 # -- output ----------------------------------------------------------------------------
 
 
-def _result_word(result: SiteResult) -> str:
-    if not result.ran:
-        return "not run"
-    if result.ok:
-        return "ok"
-    return "problem" if result.exit == 1 else "FAILED"
-
-
 def _print_table(action: str, results: Sequence[SiteResult], *, dry_run: bool) -> None:
     from ..fleet.runner import summarise  # noqa: PLC0415
+    from .report import result_word  # noqa: PLC0415
 
     if action == "cert":
         rows = [
-            [r.name, *_cert_cells(r), _result_word(r), r.message]
+            [r.name, *_cert_cells(r), result_word(r), r.message]
             for r in sorted(results, key=_expiry_key)
         ]
         header = ["site", "days left", "expires", "result", "detail"]
     else:
-        rows = [[r.name, r.state, _result_word(r), r.message] for r in results]
+        rows = [[r.name, r.state, result_word(r), r.message] for r in results]
         header = ["site", "state", "result", "plan" if dry_run else "detail"]
     _table(header, rows)
     counts = summarise(results)
@@ -268,11 +331,13 @@ def _print_table(action: str, results: Sequence[SiteResult], *, dry_run: bool) -
 
 
 def _print_abandoned(action: str, sites: Sequence[Site], progress: _Progress) -> None:
+    from .report import result_word  # noqa: PLC0415
+
     rows = []
     for site in sites:
         result = progress.finished.get(site.name)
         if result is not None:
-            rows.append([site.name, result.state, _result_word(result), result.message])
+            rows.append([site.name, result.state, result_word(result), result.message])
         elif site.name in progress.started:
             rows.append([site.name, "?", "abandoned", "stopped mid-run; `fleet status` tells"])
         else:
@@ -291,26 +356,20 @@ def _table(header: list[str], rows: list[list[str]]) -> None:
         out("  ".join([*cells, str(row[-1])]).rstrip())
 
 
-def _soonest(result: SiteResult) -> Any:
-    report = result.value
-    if report is None:
-        return None
-    answered = [e for e in report.endpoints if getattr(e, "days_left", None) is not None]
-    return min(answered, key=lambda e: e.days_left, default=None)
-
-
 def _cert_cells(result: SiteResult) -> list[str]:
-    endpoint = _soonest(result)
-    if endpoint is None:
+    from ..fleet.report import site_certificate  # noqa: PLC0415
+
+    cert = site_certificate(result)
+    if cert.not_after is None:
         return ["?", "?"]
-    return [str(endpoint.days_left), endpoint.certificate.not_after.date().isoformat()]
+    return [str(cert.days_left), cert.not_after.date().isoformat()]
 
 
 def _expiry_key(result: SiteResult) -> tuple[int, int, str]:
-    endpoint = _soonest(result)
-    if endpoint is None:
-        return (1, 0, result.name)
-    return (0, int(endpoint.days_left), result.name)
+    from ..fleet.report import site_certificate  # noqa: PLC0415
+
+    days = site_certificate(result).days_left
+    return (1, 0, result.name) if days is None else (0, days, result.name)
 
 
 def site_json(result: SiteResult) -> dict[str, Any]:

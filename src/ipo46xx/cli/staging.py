@@ -1,4 +1,5 @@
-"""The staging commands: ``stage``, ``restore``, ``rollback``, ``status``, ``verify``."""
+"""The staging commands: ``stage``, ``restore``, ``change``, ``rollback``, ``status``,
+``verify``."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from ..format.compare import Phones
     from ..office.trust import TrustReport
-    from ..staging.stager import Outcome, Stager, Status, Verification
+    from ..staging.changing import SettingEdit
+    from ..staging.stager import Outcome, Plan, Stager, Status, Verification
     from ..storage import Storage
 
 EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --help order
@@ -38,6 +41,12 @@ EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --hel
         "ipo46xx restore --ipo 192.168.42.1 --target /media/sd/system/primary",
         "ipo46xx restore --ipo 192.168.42.1 --target /media/sd/system/primary \\",
         "    --replace Root-CA-0214515C.pem=Root-CA-1A2B3C4D.pem",
+    ],
+    "change": [
+        "ipo46xx change --ipo 192.168.42.1 --target /media/sd/system/primary \\",
+        "    --set SNTPSRVR=192.168.42.10 --dry-run",
+        "ipo46xx change --ipo 192.168.42.1 --target /media/sd/system/primary \\",
+        "    --set TLSSRVRID=1 --model 9611 --sig H323 --yes",
     ],
     "rollback": ["ipo46xx rollback --target /media/sd/system/primary --yes"],
     "status": ["ipo46xx status --target /media/sd/system/primary --json"],
@@ -83,7 +92,15 @@ def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
 
 def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = None) -> bool:
     """Print the plan; True when it changes anything."""
-    plan = stager.plan(action, mapping)
+    return print_plan(stager, stager.plan(action, mapping))
+
+
+def print_plan(stager: Stager, plan: Plan) -> bool:
+    """Print ``plan`` (steps, notes, diff, and a change's effect per phone); True when it
+    changes anything."""
+    from .edits import _lines  # noqa: PLC0415
+
+    action = plan.action
     out(f"ipo46xx {action}: target {stager.storage.url}")
     out("plan:")
     for number, step in enumerate(plan.steps, 1):
@@ -92,6 +109,13 @@ def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = No
         out(f"  note: {note}")
     if plan.diff:
         out(plan.diff.rstrip("\n"))
+    if plan.effect is not None:
+        if plan.effect.differs:
+            out("per phone:")
+            for line in _lines(plan.effect):
+                out(line)
+        else:
+            out("per phone: no phone gets anything different")
     return bool(plan.steps)
 
 
@@ -171,6 +195,45 @@ def _changing(action: str) -> Handler:
             storage.close()
 
     return handler
+
+
+def change_request(args: argparse.Namespace) -> tuple[list[SettingEdit], Phones | None]:
+    """The settings ``--set``, ``--add`` and ``--unset`` name, checked, and the phones the
+    selection options name (``None``: every phone)."""
+    from ..staging.changing import SettingEdit  # noqa: PLC0415
+    from .edits import _selection  # noqa: PLC0415
+
+    edits = [
+        *(SettingEdit.parse(text, "set") for text in args.set or []),
+        *(SettingEdit.parse(text, "add") for text in args.add or []),
+        *(SettingEdit.parse(text, "unset") for text in args.unset or []),
+    ]
+    return edits, _selection(args)
+
+
+def cmd_change(args: argparse.Namespace) -> int:
+    edits, phones = change_request(args)
+    storage = open_target(args)
+    try:
+        stager = _stager(args, storage)
+        changes = print_plan(stager, stager.plan_change(edits, phones))
+        if any(edit.op == "unset" for edit in edits) and (phones is None or phones.sig != "H323"):
+            # IP Office SIP phone installation notes: soft clients keep the last value.
+            out(
+                "note: phones fall back to the default of a setting that disappears, but soft "
+                "clients (Avaya Workplace, Equinox) keep the value they last received; to "
+                'reset them, send the empty value instead (--set NAME="")'
+            )
+        if args.dry_run:
+            out("dry run: nothing was changed")
+            return EXIT_OK
+        if changes:
+            confirm(args, "change")
+        outcome = stager.change(edits, phones)
+        _print_outcome(outcome, stager, args)
+        return EXIT_OK if outcome.ok else EXIT_FOUND
+    finally:
+        storage.close()
 
 
 def _ask(args: argparse.Namespace, question: Any) -> Any:
@@ -312,6 +375,8 @@ def _add_target(parser: argparse.ArgumentParser, ipo: str) -> None:
 
 def register(command: Command) -> None:
     """Add the staging commands to the parser."""
+    from .edits import _add_selection  # noqa: PLC0415
+
     for name, summary, ipo in (
         (
             "stage",
@@ -336,6 +401,28 @@ def register(command: Command) -> None:
                 action="append",
                 help="name the new root CA yourself (repeatable)",
             )
+
+    change = command(
+        "change",
+        cmd_change,
+        "Change any setting on the card, for exactly the phones named; rollback undoes it.",
+    )
+    _add_target(change, "required")
+    change.add_argument(
+        "--set", metavar="NAME=VALUE", action="append", help="give NAME this value (repeatable)"
+    )
+    change.add_argument(
+        "--add",
+        metavar="NAME=VALUE",
+        action="append",
+        help="append VALUE to a list setting with ADD (TRUSTCERTS; repeatable)",
+    )
+    change.add_argument(
+        "--unset", metavar="NAME", action="append", help="take NAME out (repeatable)"
+    )
+    _add_selection(change)
+    change.add_argument("--dry-run", action="store_true", help="show the plan; change nothing")
+    change.add_argument("--yes", action="store_true", help="do not ask before changing")
 
     status = command("status", cmd_status, "Where a run on a target stands.")
     _add_target(status, "optional")

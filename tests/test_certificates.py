@@ -17,6 +17,7 @@ from ipo46xx import FetchError, InputError
 from ipo46xx.cli import main
 from ipo46xx.emulator import IpOfficeEmulator
 from ipo46xx.office.certificates import (
+    CLOCK_NEVER_SET_WINDOW,
     Certificate,
     check_certificates,
     load_certificates,
@@ -100,14 +101,25 @@ def test_each_problem_code_and_exit_status(
     assert document["endpoints"][0]["problems"] == problems
 
 
-def test_clock_never_set_needs_exactly_midnight_on_1_january() -> None:
-    almost = make_cert(
-        not_before=CLOCK_NEVER_SET + dt.timedelta(seconds=1), not_after=now() + 800 * DAY
-    )
-    assert not Certificate.from_der(almost.der).clock_never_set
-    assert Certificate.from_der(almost.der).problems(now()) == []
-    exact = make_cert(not_before=CLOCK_NEVER_SET, not_after=now() + 800 * DAY)
-    assert Certificate.from_der(exact.der).clock_never_set
+@pytest.mark.parametrize(
+    ("offset", "flagged"),
+    [
+        (dt.timedelta(0), True),
+        (dt.timedelta(seconds=1), True),
+        (dt.timedelta(minutes=7, seconds=31), True),  # a boot that took a few minutes
+        (CLOCK_NEVER_SET_WINDOW - dt.timedelta(seconds=1), True),
+        (CLOCK_NEVER_SET_WINDOW, False),
+        (dt.timedelta(days=1, minutes=5), False),  # 2 January: made with a set clock
+        (-dt.timedelta(seconds=1), False),  # 31 December
+    ],
+)
+def test_item8_clock_never_set_is_the_first_hour_of_1_january(
+    offset: dt.timedelta, flagged: bool
+) -> None:
+    made = make_cert(not_before=CLOCK_NEVER_SET + offset, not_after=now() + 800 * DAY)
+    cert = Certificate.from_der(made.der)
+    assert cert.clock_never_set is flagged
+    assert ("clock-never-set" in cert.problems(now())) is flagged
 
 
 def test_days_changes_expires_soon() -> None:

@@ -169,6 +169,7 @@ class IpOfficeEmulator:
         self._root_ca = INITIAL_ROOT_CA
         self._lock = threading.Lock()
         self._certificate = certificate or _advisory_certificate()
+        self._root_ca_pem: bytes | None = None
         self._context: ssl.SSLContext | None = None
         self.served: list[str] = []
         """Each request's path and what answered it (``explicit``, ``generated``, ``404``)."""
@@ -259,8 +260,24 @@ class IpOfficeEmulator:
             while self._root_ca == old:
                 self._root_ca = f"Root-CA-{secrets.token_hex(4).upper()}.pem"
             self._certificate = certificate
+            self._root_ca_pem = None
             self._context = None
             return self._root_ca
+
+    def install_certificate(
+        self, certificate: tuple[bytes, bytes], *, root_ca_pem: bytes | None = None
+    ) -> None:
+        """Present ``certificate`` (PEM certificates, identity first, then any
+        intermediates; PEM key) from now on, under the same root CA file name, which serves
+        ``root_ca_pem`` (default: the identity certificate itself).
+
+        For certificates an administrator imports, or an identity reissued under an
+        unchanged root CA.
+        """
+        with self._lock:
+            self._certificate = certificate
+            self._root_ca_pem = root_ca_pem
+            self._context = None
 
     def answer(self, path: str) -> bytes | None:
         """What ``GET path`` returns, or ``None`` for a 404."""
@@ -271,7 +288,8 @@ class IpOfficeEmulator:
         name = match.group(1)
         if name == self.root_ca:
             self.served.append(f"{path} root-ca")
-            return self.certificate_pem
+            with self._lock:
+                return self._root_ca_pem or self._certificate[0]
         try:
             data = self.sd_card.read(name)
         except FileMissingError:

@@ -30,9 +30,15 @@ MEANINGS = {
     "expired": "phones refuse it, even with TLSSRVRID 0",
     "expires-soon": "regenerate it before phones refuse it (the advisory's nine steps)",
     "not-yet-valid": "phones refuse it until then; the IP Office's clock may be wrong",
+    # The README's examples show this line as it is; it covers the first hour of 1 January
+    # (CLOCK_NEVER_SET_WINDOW), where "00:00" is the common case.
     "clock-never-set": (
         "valid from 00:00 on 1 January: the IP Office made it without a clock; set its time "
         "(SNTP) before you regenerate, or the new certificate is dated the same way"
+    ),
+    "malformed": (
+        "not encoded as X.509 requires (DER); OpenSSL reads it, stricter TLS stacks may "
+        "refuse it and ipo46xx cannot judge what it allows: regenerate it"
     ),
 }
 
@@ -103,6 +109,8 @@ def print_report(report: CertificateReport, indent: str = "") -> None:
             out(f"{indent}  names: {', '.join(cert.san)}")
         for problem in endpoint.problems:
             out(f"{indent}  {problem}: {MEANINGS[problem]}")
+        for oddity in cert.oddities:
+            out(f"{indent}    {oddity}")
     for note in report.notes:
         out(f"{indent}note: {note}")
 

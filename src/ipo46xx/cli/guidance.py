@@ -20,7 +20,8 @@ def state_flag(stager: Stager) -> str:
 def next_steps(state: str, stager: Stager, tls: str = "", trusted: bool | None = None) -> list[str]:
     """The operator's next steps after a run reached ``state``; ``tls`` holds the TLS
     options the run used, so that the commands can be copied as they are; ``trusted`` is
-    what restore's trust check found (``False``: phones would not trust the IP Office).
+    what restore's trust check found (``False``: phones would not trust the IP Office;
+    ``None``: it cannot tell, or a run from an older version recorded nothing).
 
     >>> from ipo46xx.storage import MemoryStorage
     >>> from ipo46xx.staging.stager import Stager
@@ -52,6 +53,13 @@ def next_steps(state: str, stager: Stager, tls: str = "", trusted: bool | None =
             f"{where}` says why). `ipo46xx rollback --target {target}{flag}` puts the card "
             "back as it was before stage; check the certificate (`ipo46xx cert --ipo "
             f"{stager.ipo_url}`), then run the advisory's steps again from stage.",
+        ]
+    if state == "restored" and trusted is None:
+        return [
+            "Cannot tell yet whether the phones will trust the IP Office: no certificate "
+            "could be judged (see above). Before you restart the phones, check from a network "
+            f"that reaches the IP Office as they do: `ipo46xx verify {where}`, with "
+            "--tls-port N for the port phones use (TLSPORT) if it is not found by itself.",
         ]
     if state == "restored":
         return [

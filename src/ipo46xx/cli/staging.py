@@ -161,7 +161,7 @@ def _print_outcome(outcome: Outcome, stager: Stager, args: argparse.Namespace) -
     for problem in outcome.problems:
         out(f"PROBLEM: {problem}")
     out(f"state: {outcome.state}")
-    trusted = None if outcome.trust is None else outcome.trust.ok
+    trusted = None if outcome.trust is None else outcome.trust.verdict
     steps = next_steps(outcome.state, stager, tls_flags(args), trusted)
     if steps:
         out("next:")

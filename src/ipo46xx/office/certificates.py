@@ -3,15 +3,18 @@
 :func:`check_certificates` connects to each TLS endpoint of an IP Office **without
 verifying** (it only reads what is presented), and states the facts: subject, issuer,
 validity, fingerprint, key, and the problems that strand phones (``expired``,
-``expires-soon``, ``not-yet-valid``) or explain them (``clock-never-set``: an IP Office
-whose clock was never set dates its certificate 00:00:00 on 1 January of its release
-year, DESIGN 2b).  ``cryptography`` is imported only here and where certificates are made.
+``expires-soon``, ``not-yet-valid``, ``malformed``: not DER, which OpenSSL reads and
+stricter parsers refuse) or explain them (``clock-never-set``: an IP Office whose clock was
+never set dates its certificate from 00:00:00 on 1 January of its release year, DESIGN
+2b).  ``cryptography`` is imported only here, in :mod:`.paths` and where certificates are
+made.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import socket
 import ssl
 from collections.abc import Iterable, Sequence
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BLOCKING",
+    "CLOCK_NEVER_SET_WINDOW",
     "DEFAULT_DAYS",
     "Certificate",
     "CertificateReport",
@@ -42,8 +46,15 @@ __all__ = [
 DEFAULT_DAYS = 180
 """Manager warns this many days before its certificate expires (the advisory)."""
 
-BLOCKING = ("expired", "expires-soon", "not-yet-valid")
+BLOCKING = ("expired", "expires-soon", "not-yet-valid", "malformed")
 """Problems that fail a check; ``clock-never-set`` is a warning that explains them."""
+
+CLOCK_NEVER_SET_WINDOW = dt.timedelta(hours=1)
+"""An IP Office whose clock was never set believes it is 00:00:00 on 1 January of its
+release year when it boots (DESIGN 2b, IP Office Security Guidelines), and makes its
+certificate minutes later: a certificate valid from this first stretch of 1 January was
+made without a clock.  One with a set clock lands here only when made in the first hour
+of 2 January (valid from is creation minus 24 hours)."""
 
 HTTPS_PORT = 443
 DEFAULT_TLS_PORT = 411
@@ -65,6 +76,8 @@ class Certificate:
     signature_algorithm: str
     san: list[str]
     der: bytes = attrs.field(repr=False)
+    oddities: list[str] = attrs.field(factory=list)
+    """What is wrong with its encoding, though OpenSSL reads it (``malformed``)."""
 
     @classmethod
     def from_der(cls, der: bytes) -> Certificate:
@@ -87,13 +100,21 @@ class Certificate:
     def _of(cls, cert: x509.Certificate, der: bytes) -> Certificate:
         from cryptography import x509  # noqa: PLC0415
 
+        from .paths import names_match, signature_valid  # noqa: PLC0415
+
+        san: list[str] = []
+        oddities: list[str] = []
         try:
             names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
             san = [f"DNS:{n}" for n in names.get_values_for_type(x509.DNSName)] + [
                 f"IP:{a}" for a in names.get_values_for_type(x509.IPAddress)
             ]
         except x509.ExtensionNotFound:
-            san = []
+            pass
+        except ValueError as exc:
+            # BER where X.509 demands DER (a BOOLEAN TRUE written 0x01, say): OpenSSL reads
+            # it, strict parsers (and so perhaps some phones) refuse the whole certificate.
+            oddities.append(_oddity(str(exc)))
         algorithm = cert.signature_algorithm_oid
         return cls(
             subject=cert.subject.rfc4514_string(),
@@ -101,12 +122,13 @@ class Certificate:
             serial=format(cert.serial_number, "X"),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
-            self_signed=cert.issuer == cert.subject and _signed_by(cert, cert),
+            self_signed=names_match(cert.issuer, cert.subject) and signature_valid(cert, cert),
             sha256=hashlib.sha256(der).hexdigest(),
             key=_describe_key(cert),
             signature_algorithm=getattr(algorithm, "_name", algorithm.dotted_string),
             san=san,
             der=der,
+            oddities=oddities,
         )
 
     def days_left(self, now: dt.datetime) -> int:
@@ -115,9 +137,11 @@ class Certificate:
 
     @property
     def clock_never_set(self) -> bool:
-        """Valid from exactly 00:00:00 on 1 January: made by an IP Office without a clock."""
+        """Valid from the first hour of 1 January (:data:`CLOCK_NEVER_SET_WINDOW`): made by
+        an IP Office without a clock."""
         start = self.not_before
-        return (start.month, start.day, start.hour, start.minute, start.second) == (1, 1, 0, 0, 0)
+        new_year = start.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        return start - new_year < CLOCK_NEVER_SET_WINDOW
 
     def problems(self, now: dt.datetime, days: int = DEFAULT_DAYS) -> list[str]:
         """The problem codes of this certificate at ``now``."""
@@ -128,57 +152,48 @@ class Certificate:
             found.append("expires-soon")
         if now < self.not_before:
             found.append("not-yet-valid")
+        if self.oddities:
+            found.append("malformed")
         if self.clock_never_set:
             found.append("clock-never-set")
         return found
 
     def signs(self, other: Certificate) -> bool:
-        """Whether this certificate issued ``other``: names match and the signature verifies."""
+        """Whether this certificate issued ``other``: names match (RFC 5280) and the
+        signature verifies."""
         from cryptography import x509  # noqa: PLC0415
+
+        from .paths import names_match, signature_valid  # noqa: PLC0415
 
         issuer = x509.load_der_x509_certificate(self.der)
         subject = x509.load_der_x509_certificate(other.der)
-        return subject.issuer == issuer.subject and _signed_by(subject, issuer)
+        return names_match(subject.issuer, issuer.subject) and signature_valid(subject, issuer)
 
 
-def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm  # noqa: PLC0415
+def _oddity(error: str) -> str:
+    """cryptography's parse error in words: which field, and the likely BER habit.
 
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (InvalidSignature, UnsupportedAlgorithm, TypeError):
-        return False
-    except ValueError:
-        # cryptography refuses SHA-1 signatures here ("Unsupported signature algorithm"),
-        # and old IP Offices sign with SHA-1: check the signature with the key itself.
-        return cert.issuer == issuer.subject and _legacy_signed_by(cert, issuer)
-    return True
-
-
-def _legacy_signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: PLC0415
-
-    try:
-        algorithm = cert.signature_hash_algorithm
-        key = issuer.public_key()
-        if algorithm is None:
-            return False
-        if isinstance(key, rsa.RSAPublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
-        else:
-            return False
-    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
-        return False
-    return True
+    >>> _oddity('error parsing asn1 value: ParseError { kind: InvalidValue, '
+    ...         'location: ["BasicConstraints::ca"] }')
+    'its BasicConstraints ca field is not valid DER (InvalidValue; a BOOLEAN must be 00 or FF)'
+    """
+    found = re.search(r"kind: (\w+).*location: \[\"(\w+)::(\w+)\"", error)
+    if found is None:
+        return f"its extensions are not valid DER ({error})"
+    kind, extension, field = found.groups()
+    booleans = ("ca", "critical")  # the BOOLEAN fields of an extension
+    hint = "; a BOOLEAN must be 00 or FF" if field in booleans and kind == "InvalidValue" else ""
+    return f"its {extension} {field} field is not valid DER ({kind}{hint})"
 
 
 def _describe_key(cert: x509.Certificate) -> str:
+    from cryptography.exceptions import UnsupportedAlgorithm  # noqa: PLC0415
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa  # noqa: PLC0415
 
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except (UnsupportedAlgorithm, ValueError) as exc:
+        return f"a key ipo46xx cannot read ({exc})"
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA {key.key_size}"
     if isinstance(key, ec.EllipticCurvePublicKey):
@@ -224,6 +239,13 @@ class Endpoint:
     certificate: Certificate | None
     problems: list[str]
     days_left: int | None
+    chain: list[Certificate] = attrs.field(factory=list)
+    """Every certificate presented, the identity certificate first."""
+
+    @property
+    def presented(self) -> list[Certificate]:
+        """The chain presented, or the identity certificate alone when only it is known."""
+        return self.chain or ([self.certificate] if self.certificate is not None else [])
 
 
 @attrs.frozen
@@ -282,6 +304,7 @@ def read_endpoint(
             _read_context().wrap_socket(raw, server_hostname=None) as tls,
         ):
             der = tls.getpeercert(binary_form=True)
+            presented = _presented_chain(tls)
     except ConnectionRefusedError:
         return Endpoint(host, port, "connection refused", None, [], None)
     except TimeoutError:
@@ -297,9 +320,30 @@ def read_endpoint(
         return Endpoint(host, port, "no certificate presented", None, [], None)
     try:
         cert = Certificate.from_der(der)
+        chain = [cert] + [Certificate.from_der(d) for d in presented[1:]]
     except InputError as exc:
         return Endpoint(host, port, str(exc), None, [], None)
-    return Endpoint(host, port, None, cert, cert.problems(now, days), cert.days_left(now))
+    problems, left = cert.problems(now, days), cert.days_left(now)
+    return Endpoint(host, port, None, cert, problems, left, chain)
+
+
+def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
+    """Every certificate the server sent, leaf first, as DER; ``[]`` when it cannot be read.
+
+    Python 3.13 has ``SSLSocket.get_unverified_chain()`` (DER bytes); 3.10-3.12 have the
+    same OpenSSL call (``SSL_get_peer_cert_chain``) on the private ``_sslobj``, returning
+    ``_ssl.Certificate`` objects.
+    """
+    reader = getattr(tls, "get_unverified_chain", None)
+    if reader is None:
+        reader = getattr(getattr(tls, "_sslobj", None), "get_unverified_chain", None)
+    if reader is None:
+        return []
+    chain = reader() or []
+    return [
+        item if isinstance(item, bytes) else item.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
+        for item in chain
+    ]
 
 
 def host_of(ipo: str) -> tuple[str, int | None]:

@@ -4,7 +4,9 @@ A phone reads ``TRUSTCERTS`` from the settings file, downloads each named file f
 same file server, and accepts the IP Office's identity certificate only when one of them
 issued it and it is valid now.  :func:`check_trust` does the same for every profile.
 Only the IP Office's own root CAs (``Root-CA-XXXXXXXX.pem``) are judged; other names
-(``WebRootCA.pem``, an administrator's own CA) are reported as they are.
+(``WebRootCA.pem``, an administrator's own CA) are reported as they are.  The path is
+judged as :func:`~.paths.judge_path` does: every certificate the IP Office presents and
+every certificate of the file count (dates, CA constraints, key usage, path length).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from ..format.document import SettingsFile
 from ..format.evaluation import Loader
 from ..format.profiles import settings_per_profile
 from ..format.trustlist import ROOT_CA_PATTERN, names_of
-from .certificates import Certificate, Endpoint, load_certificates
+from .certificates import Endpoint, load_certificates
+from .paths import PathVerdict, judge_path
 
 __all__ = ["ProfileTrust", "RootCa", "TrustReport", "check_trust"]
 
@@ -33,7 +36,9 @@ class RootCa:
     """One root CA file a profile is told to trust, and what it is worth."""
 
     name: str
-    signs: bool
+    signs: bool | None
+    """Whether a valid path leads from what the IP Office presents to this file;
+    ``None`` when it cannot be told."""
     reason: str
 
 
@@ -67,6 +72,11 @@ class TrustReport:
     @property
     def unknown(self) -> list[ProfileTrust]:
         return [p for p in self.profiles if p.trusted is None and _judged(p)]
+
+    @property
+    def verdict(self) -> bool | None:
+        """True: every profile meant to trust will; False: some will not; None: cannot tell."""
+        return False if self.failing else None if self.unknown else True
 
     @property
     def ok(self) -> bool:
@@ -154,17 +164,28 @@ def check_trust(
                 verdicts[name] = _judge(name, identities, fetch_file, now)
         cas = [verdicts[n] for n in own]
         trusted: bool | None
+        problem = _validity(identities, now)
         if not identities:
-            trusted, reason = None, "no TLS endpoint of the IP Office answered; nothing to check"
+            trusted, reason = None, _nothing_answered(endpoints)
+        elif problem:
+            trusted, reason = False, problem
         elif any(c.signs for c in cas):
-            problem = _validity(identities, now)
-            trusted, reason = (
-                (False, problem) if problem else (True, next(c.reason for c in cas if c.signs))
-            )
+            trusted, reason = True, next(c.reason for c in cas if c.signs)
+        elif any(c.signs is None for c in cas):
+            trusted, reason = None, next(c.reason for c in cas if c.signs is None)
         else:
             trusted, reason = False, "; ".join(c.reason for c in cas)
         profiles.append(ProfileTrust(profile, names, source, trusted, reason, cas))
     return TrustReport(profiles, list(endpoints))
+
+
+def _nothing_answered(endpoints: Sequence[Endpoint]) -> str:
+    tried = "; ".join(f"port {e.port}: {e.error}" for e in endpoints) or "no port known"
+    return (
+        f"no TLS endpoint of the IP Office answered ({tried}), so the certificate phones "
+        "will meet is unknown. Name the port phones use with --tls-port, or run from a "
+        "network that reaches the IP Office as the phones do"
+    )
 
 
 def _judge(
@@ -178,23 +199,26 @@ def _judge(
         cas = load_certificates(data)
     except Ipo46xxError as exc:
         return RootCa(name, False, f"{name} as served {exc}")
-    unsigned = [e for e in identities if not any(_issued(ca, e.certificate) for ca in cas)]
     if not identities:
         return RootCa(name, False, f"{name} was downloaded; no identity certificate to check")
-    if unsigned:
-        ports = ", ".join(str(e.port) for e in unsigned)
-        return RootCa(
-            name,
-            False,
-            f"{name} did not issue the certificate the IP Office presents on port {ports} "
-            "(the certificate was regenerated after this file was named, or it belongs to "
-            "another IP Office)",
-        )
+    for endpoint in identities:
+        # The identity's own dates are judged once per profile (_validity), not per file.
+        verdict = judge_path(endpoint.presented, cas, now, leaf_dates=False)
+        if verdict.trusted is None:
+            return RootCa(name, None, f"{name}, port {endpoint.port}: {verdict.reason}")
+        if not verdict.trusted:
+            return RootCa(name, False, _refusal(name, endpoint.port, verdict))
     return RootCa(name, True, f"{name} issued the certificate the IP Office presents")
 
 
-def _issued(ca: Certificate, identity: Certificate | None) -> bool:
-    return identity is not None and ca.signs(identity)
+def _refusal(name: str, port: int, verdict: PathVerdict) -> str:
+    if not verdict.linked:
+        return (
+            f"{name} did not issue the certificate the IP Office presents on port {port} "
+            f"({verdict.reason}; the certificate was regenerated after this file was named, "
+            "or it belongs to another IP Office)"
+        )
+    return f"{name} does not make the certificate on port {port} trusted: {verdict.reason}"
 
 
 def _validity(identities: Sequence[Endpoint], now: dt.datetime) -> str | None:

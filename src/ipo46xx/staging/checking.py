@@ -13,6 +13,7 @@ from ..format.document import parse, unified_diff
 from ..format.trustlist import trustcerts
 from ..storage import digest_of
 from .change_run import verify_change
+from .restoring import expiring
 from .results import NEW, RESTORED, ROLLED_BACK, STAGED, Status, Verification
 from .run import Run, recorded_ports
 from .survey import deciding_lines
@@ -152,7 +153,10 @@ def _verdict(
     # After rollback the site is as it was before the advisory, trusted or not: the
     # phones' view is told, and judges nothing the rollback was asked to do.
     binding = state != ROLLED_BACK
-    ok = served_ok and (trust.ok or not binding)
+    # After restore the regenerated certificate is the one phones keep: one that expires
+    # within Manager's warning period fails verify as it fails `cert`.
+    soon = expiring(trust.endpoints) if state == RESTORED else []
+    ok = served_ok and (trust.ok or not binding) and not soon
     if served_ok and not trust.ok:
         message = f"{message}; {'but ' if binding else 'as before stage, '}{trust.summary()}"
         if binding and trust.failing:
@@ -160,4 +164,6 @@ def _verdict(
                 ". If the certificate was regenerated since, the phones need the advisory's "
                 "steps again: stage, restart the phones, restore"
             )
+    if served_ok and soon:
+        message = f"{message}; but {'; '.join(soon)}"
     return Verification(ok, state, message, digest, diff, trust)

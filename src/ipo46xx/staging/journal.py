@@ -380,6 +380,8 @@ def _problem(data: object) -> str | None:
         ("warnings", str, "sentences"),
         ("had_root_ca", str, "phone profiles"),
         ("chain", str, "sentences"),
+        ("identities", str, "fingerprints"),
+        ("own_root_ca", str, "file names"),
     ):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(

@@ -26,7 +26,7 @@ from .flow import (
     decide_stage,
 )
 from .journal import Journal
-from .restoring import root_cas
+from .restoring import own_root_cas, root_cas
 from .results import NEW, RESTORED, RESTORING, ROLLING_BACK, STAGE_FROM, STAGED, STAGING, Plan
 from .run import Run
 from .survey import Survey, deciding_lines, survey
@@ -181,29 +181,40 @@ def plan_restore(run: Run, journal: Journal, mapping: Mapping[str, str] | None) 
     elif expect.original and journal.digest("restored"):
         diff = unified_diff(parse(journal.kept("original")), parse(journal.kept("restored")))
     elif expect.original:
-        old = sorted(root_cas(parse(journal.kept("original"))))
+        old, kept = _renamed(journal, root_cas(parse(journal.kept("original"))))
         notes.append(
             f"the new root CA name replaces {', '.join(old) or 'no IP Office root CA'} in "
             "the administrator's file; it is known only once the IP Office serves its "
-            "generated file again (or pass the mapping explicitly)"
+            f"generated file again (or pass the mapping explicitly){kept}"
         )
     else:
         notes.append(f"there was no explicit {SETTINGS}: the target is left without one")
     for unit in run.engine.units(journal)[1:]:
         original = parse(journal.kept(unit.kind("original")), name=unit.backup)
         if mapping:
-            edit = replace_trustcerts(original, mapping)
+            held = {n for t in trustcerts(original) for n in t.names}
+            edit = replace_trustcerts(original, {k: v for k, v in mapping.items() if k in held})
             diff += unified_diff(original, edit.document, unit.backup, f"{unit.name} (restored)")
         elif journal.digest(unit.kind("restored")):
             restored = parse(journal.kept(unit.kind("restored")))
             diff += unified_diff(original, restored, unit.backup, f"{unit.name} (restored)")
         else:
-            old = sorted(root_cas(original))
+            old, kept = _renamed(journal, root_cas(original))
             notes.append(
                 f"{unit.name} comes back from {unit.backup}"
                 + (f", with the new root CA name in place of {', '.join(old)}" if old else "")
+                + kept
             )
     return Plan("restore", steps, diff, notes)
+
+
+def _renamed(journal: Journal, names: set[str]) -> tuple[list[str], str]:
+    """The names restore will rename, and a note on those it keeps (another IP Office's)."""
+    own = own_root_cas(journal)
+    renamed = names if own is None else names & own
+    kept = sorted(names - renamed)
+    note = f"; {', '.join(kept)} (another IP Office's root CA) stays as it is" if kept else ""
+    return sorted(renamed), note
 
 
 def plan_rollback(run: Run, journal: Journal | None) -> Plan:

@@ -43,7 +43,7 @@ from .flow import (
 )
 from .journal import Journal, state_lock
 from .planning import plan, prepare_stage
-from .restoring import PutBack
+from .restoring import PutBack, identify, root_cas
 from .results import (
     CHANGED,
     CHANGING,
@@ -254,7 +254,7 @@ class Stager:
             journal.state = RESTORED
             journal.save()
             trust = self._run.office().trust(recorded_ports(journal))
-            journal.data["trusted"] = trust.ok
+            journal.data["trusted"] = trust.verdict
             journal.save()
             problems = [] if trust.ok else [trust.summary()]
             warnings = list(journal.data.get("warnings") or [])
@@ -325,7 +325,12 @@ class Stager:
         # Nothing here changes the target: all of it reaches the disk with the first step's
         # intent (engine), and a kill before that leaves no journal, as if never begun.
         journal = Journal.create(self.state_dir, self.storage.url, url, save=False)
-        journal.data["tls_ports"] = self._run.office(url).ports([], [edit.document])
+        office = self._run.office(url)
+        journal.data["tls_ports"] = office.ports([], [edit.document])
+        named = root_cas(parse(prepared.served)).union(
+            *(root_cas(parse(x.original)) for x in prepared.survey.extras)
+        )
+        journal.data.update(identify(office, journal.data["tls_ports"], named))
         journal.data["extras"] = [x.name for x in prepared.survey.extras]
         journal.data["had_root_ca"] = prepared.survey.had_root_ca
         journal.data["chain"] = deciding_lines(prepared.survey.chain.decisions)

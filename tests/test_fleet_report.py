@@ -15,7 +15,7 @@ from ipo46xx.cli.report import csv_text, report_rows, write_reports
 from ipo46xx.cli.report_html import render_html
 from ipo46xx.fleet.report import CERTIFICATE_STATES, site_certificate
 from ipo46xx.fleet.runner import SiteResult
-from ipo46xx.office.certificates import CertificateReport, Endpoint
+from ipo46xx.office.certificates import BLOCKING, CertificateReport, Endpoint
 
 from .fleet_reports import DAY, NOW, cert_result, certificate, clockless, fleet, unanswered
 from .fleet_sites import Fleet, certificate_sites, closed_port
@@ -52,6 +52,19 @@ def test_each_certificate_gets_the_worst_state_of_its_problems() -> None:
         "expired",
         "clock-never-set",
     )
+
+
+@pytest.mark.parametrize("problem", BLOCKING)
+def test_no_problem_that_fails_cert_is_ever_drawn_as_ok(problem: str) -> None:
+    cert = certificate(NOW - 10 * DAY, NOW + 800 * DAY)
+    endpoint = Endpoint("192.0.2.1", 443, None, cert, [problem], cert.days_left(NOW))
+    report = CertificateReport("h", NOW, 180, [endpoint], [problem], [])
+    result = SiteResult("h", "cert", False, "problem", 1, problem, value=report)
+    found = site_certificate(result)
+    assert found.state == problem
+    [row] = report_rows("cert", [result])
+    assert row.state == problem and row.next_step != "none"
+    assert f"s-{problem}" in render_html("cert", [row], NOW, "sites.toml")
 
 
 def test_several_endpoints_give_the_soonest_expiry_and_the_worst_state() -> None:
@@ -98,7 +111,9 @@ def test_every_site_is_in_the_csv_and_the_page_with_its_days_and_state() -> None
     page = render_html("cert", rows, NOW, "sites.toml")
     listed = re.findall(r'<tr data-site="([^"]*)" data-state="([^"]*)">', page)
     assert listed == [(r.name, site_certificate(r).state) for r in results]
-    assert {s for s in CERTIFICATE_STATES if s != "not-yet-valid"} <= {s for _, s in listed}
+    assert {s for s in CERTIFICATE_STATES if s not in ("not-yet-valid", "malformed")} <= {
+        s for _, s in listed
+    }
 
 
 def test_the_timeline_colours_each_site_by_its_certificate_state() -> None:
@@ -111,7 +126,10 @@ def test_the_timeline_colours_each_site_by_its_certificate_state() -> None:
         if site_certificate(r).state != "unknown"
     }
     assert drawn == expected
-    assert set(drawn.values()) == {f"s-{s}" for s in CERTIFICATE_STATES if s != "unknown"}
+    # (a malformed certificate: test_no_problem_that_fails_cert_is_ever_drawn_as_ok)
+    assert set(drawn.values()) == {
+        f"s-{s}" for s in CERTIFICATE_STATES if s not in ("unknown", "malformed")
+    }
     assert "today 2026-11-30" in page
 
 

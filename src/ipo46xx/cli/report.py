@@ -34,6 +34,7 @@ NOT_RUN = "not-run"
 TITLES = {
     "expired": "expired",
     "not-yet-valid": "not yet valid",
+    "malformed": "malformed",
     "expires-soon": "expires soon",
     "clock-never-set": "clock never set",
     "ok": "ok",
@@ -147,6 +148,10 @@ def _problem(action: str, result: SiteResult, cert: SiteCertificate) -> str:
             words.append(f"expires in {days} day(s)")
         if "not-yet-valid" in cert.problems and cert.not_before is not None:
             words.append(f"not valid before {cert.not_before:%Y-%m-%d}: phones refuse it")
+        if "malformed" in cert.problems:
+            words.append(
+                "not strict DER: stricter parsers refuse it (`ipo46xx cert` names the field)"
+            )
         if "clock-never-set" in cert.problems:
             words.append("made by an IP Office whose clock was never set")
     if action == "cert":
@@ -175,6 +180,11 @@ def _next_step(
         )
     if cert.state == "not-yet-valid":
         return "set the IP Office's clock (SNTP), then check again"
+    if cert.state == "malformed":
+        return (
+            f"{clock}regenerate the certificate in Manager with the advisory's steps: "
+            f"`ipo46xx fleet stage{site}`, regenerate, `ipo46xx fleet restore{site}`"
+        )
     if cert.state == "clock-never-set":
         return "set the IP Office's clock (SNTP) before the certificate is next regenerated"
     if cert.state == "ok":

@@ -27,14 +27,17 @@ __all__ = ["CERTIFICATE_STATES", "SiteCertificate", "site_certificate"]
 CERTIFICATE_STATES = (
     "expired",
     "not-yet-valid",
+    "malformed",
     "expires-soon",
     "clock-never-set",
     "ok",
     "unknown",
 )
-"""A site's certificate state, worst first: phones refuse the first two, the third is
-refused soon, the fourth is a certificate its IP Office made without a clock (it will be
-regenerated the same way unless the clock is set), ``unknown`` no certificate was read."""
+"""A site's certificate state, worst first: phones refuse the first two, the third is not
+strict DER (OpenSSL reads it, stricter parsers refuse it), the fourth is refused soon, the
+fifth is a certificate its IP Office made without a clock (it will be regenerated the same
+way unless the clock is set), ``unknown`` no certificate was read.  Every problem that
+fails ``cert`` (``BLOCKING``) is a state here: none is ever drawn as ``ok``."""
 
 
 @attrs.frozen

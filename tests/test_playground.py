@@ -1,0 +1,25 @@
+"""What ``ipo46xx emulator`` sets up (:class:`ipo46xx.playground.Playground`) works for every
+command as a newcomer tries it, including those the pages show no example of."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from ipo46xx.fleet.inventory import load_inventory
+from ipo46xx.fleet.runner import run_fleet
+from ipo46xx.playground import Playground
+
+
+@pytest.mark.parametrize("form", ["toml", "csv"])
+def test_fleet_cert_reads_every_sites_certificate(tmp_path: pathlib.Path, form: str) -> None:
+    # hq's explicit file names no TLSPORT, so without tls_port in the inventory its phones'
+    # default ports (443, 411) are tried, where no stand-in answers.
+    with Playground(tmp_path / "play") as playground:
+        inventory = load_inventory(playground.fleet / f"sites.{form}")
+        result = run_fleet(inventory, "cert", state_dir=playground.fleet / "state")
+        for site in result.results:
+            endpoints = site.value.endpoints if site.value is not None else []
+            assert [e.error for e in endpoints if e.error is None] == [None], site
+            assert site.exit == 1 and "expired" in site.message, site

@@ -3,12 +3,14 @@ command as a newcomer tries it, including those the pages show no example of."""
 
 from __future__ import annotations
 
+import argparse
 import pathlib
 
 import pytest
 
+from ipo46xx.cli.app import build_parser
 from ipo46xx.fleet.inventory import load_inventory
-from ipo46xx.fleet.runner import run_fleet
+from ipo46xx.fleet.runner import CHANGING_ACTIONS, run_fleet
 from ipo46xx.playground import Playground
 
 
@@ -23,3 +25,10 @@ def test_fleet_cert_reads_every_sites_certificate(tmp_path: pathlib.Path, form: 
             endpoints = site.value.endpoints if site.value is not None else []
             assert [e.error for e in endpoints if e.error is None] == [None], site
             assert site.exit == 1 and "expired" in site.message, site
+
+
+def test_fleet_help_names_every_action_with_a_dry_run() -> None:
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    [dry_run] = [a for a in commands.choices["fleet"]._actions if "--dry-run" in a.option_strings]
+    named = str(dry_run.help).split(":")[0].split(", ")  # "stage, ...: show ..."
+    assert sorted(named) == sorted(CHANGING_ACTIONS), dry_run.help

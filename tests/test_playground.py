@@ -8,7 +8,9 @@ import pathlib
 
 import pytest
 
+from ipo46xx import Stager, open_storage
 from ipo46xx.cli.app import build_parser
+from ipo46xx.errors import StateError
 from ipo46xx.fleet.inventory import load_inventory
 from ipo46xx.fleet.runner import CHANGING_ACTIONS, run_fleet
 from ipo46xx.playground import Playground
@@ -32,3 +34,16 @@ def test_fleet_help_names_every_action_with_a_dry_run() -> None:
     [dry_run] = [a for a in commands.choices["fleet"]._actions if "--dry-run" in a.option_strings]
     named = str(dry_run.help).split(":")[0].split(", ")  # "stage, ...: show ..."
     assert sorted(named) == sorted(CHANGING_ACTIONS), dry_run.help
+
+
+def test_verify_without_a_journal_names_both_runs_and_state_dir(tmp_path: pathlib.Path) -> None:
+    with Playground(tmp_path / "play") as playground:
+        stager = Stager(playground.ipo.url, open_storage(str(playground.card)), tmp_path / "x")
+        with pytest.raises(StateError) as verify:
+            stager.verify()
+        with pytest.raises(StateError) as restore:
+            stager.restore()
+    assert "started with stage or change" in str(verify.value)
+    assert "started with stage;" in str(restore.value)
+    for error in (verify.value, restore.value):
+        assert "--state-dir" in str(error), error

@@ -123,3 +123,32 @@ def run(block: Block, playground: dict[str, str] | None) -> Iterator[tuple[str, 
         if playground is not None:
             actual = normalise(playground, actual)
         yield command, expected.rstrip("\n"), actual, result.returncode
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, blanks as ``-``.
+
+    >>> anchor("`emulator`: a stand-in IP Office to try it on")
+    'emulator-a-stand-in-ip-office-to-try-it-on'
+    """
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def broken_links(page: pathlib.Path) -> list[str]:
+    """The relative links of ``page`` to a file, or to a heading, that does not exist."""
+    broken = []
+    for link in _LINK.findall(page.read_text()):
+        if re.match(r"[a-z]+:", link):
+            continue  # https:, mailto: and the like: not ours to check offline
+        name, _, fragment = link.partition("#")
+        target = (page.parent / name) if name else page
+        if not target.exists():
+            broken.append(link)
+        elif fragment and target.suffix == ".md":
+            headings = re.findall(r"^#+ (.*)$", target.read_text(), re.M)
+            if fragment not in {anchor(h) for h in headings}:
+                broken.append(link)
+    return broken

@@ -10,7 +10,17 @@ import pytest
 from ipo46xx.playground import Playground
 
 from .conftest import CONTRACT_COMMANDS
-from .readme_blocks import DOCUMENTS, README, ROOT, Block, blocks, matches, run, unmarked
+from .readme_blocks import (
+    DOCUMENTS,
+    README,
+    ROOT,
+    Block,
+    blocks,
+    broken_links,
+    matches,
+    run,
+    unmarked,
+)
 
 PAGES = {path.relative_to(ROOT).as_posix(): path for path in DOCUMENTS}
 
@@ -35,6 +45,21 @@ def test_the_readme_quick_start_runs_the_five_commands() -> None:
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_console_block_is_run_or_says_why_not(page: str) -> None:
     assert unmarked(PAGES[page].read_text()) == [], f"{page}: console blocks without a marker"
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_every_link_leads_to_a_page_and_heading_that_exist(page: str) -> None:
+    assert broken_links(PAGES[page]) == [], f"{page}: links to nothing"
+
+
+def test_a_link_to_a_missing_page_or_heading_is_found(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "other.md").write_text("# Other page\n\n## `cmd`: what it does\n")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "[a](other.md) [b](other.md#cmd-what-it-does) [c](missing.md) [d](other.md#nowhere)"
+        " [e](https://example.com/x) [f](#top)\n# Top\n"
+    )
+    assert broken_links(page) == ["missing.md", "other.md#nowhere"]
 
 
 # The blocks of a page build on each other, so they run in order in one test per page.

@@ -75,15 +75,17 @@ class Playground:
         """Start every IP Office and write the fleet's inventories."""
         for ipo in self.offices:
             self._running.append(ipo.start())
-        rows = [(name, ipo.url, str(card)) for name, (card, ipo) in self.sites.items()]
+        # tls_port: the stand-ins answer TLS on a free port, not on the phones' 443 or 411.
+        rows = [(n, ipo.url, str(card), ipo.tls_port) for n, (card, ipo) in self.sites.items()]
         (self.fleet / "sites.toml").write_text(
             "".join(
-                f"[[site]]\nname = {_toml(n)}\nipo = {_toml(i)}\ntarget = {_toml(t)}\n\n"
-                for n, i, t in rows
+                f"[[site]]\nname = {_toml(n)}\nipo = {_toml(i)}\ntarget = {_toml(t)}\n"
+                f"tls_port = {p}\n\n"
+                for n, i, t, p in rows
             )
         )
         (self.fleet / "sites.csv").write_text(
-            "name,ipo,target\n" + "".join(f"{n},{i},{t}\n" for n, i, t in rows)
+            "name,ipo,target,tls_port\n" + "".join(f"{n},{i},{t},{p}\n" for n, i, t, p in rows)
         )
         return self
 

@@ -89,7 +89,7 @@ def register(command: Command) -> None:
     sub.add_argument(
         "--dry-run",
         action="store_true",
-        help="stage, restore, rollback: show each site's plan; change nothing",
+        help="stage, change, restore, rollback: show each site's plan; change nothing",
     )
     for option, meta, what in (
         ("--set", "NAME=VALUE", "change: give NAME this value on every site (repeatable)"),

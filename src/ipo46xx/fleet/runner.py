@@ -190,7 +190,7 @@ def run_fleet(
 
     At most :func:`worker_limit` sites run at a time, whatever ``jobs`` asks.
     ``state_dir`` holds one journal folder per site (default: one folder per inventory
-    file under the XDG state folder).  ``dry_run`` plans stage, restore or rollback and
+    file under the XDG state folder).  ``dry_run`` plans stage, change, restore or rollback and
     changes nothing.  ``environ`` is where ``password_env`` variables are looked up
     (default: ``os.environ``).  ``days`` is the ``cert`` warning threshold.  ``change``
     makes ``edits`` for the ``phones`` named on every site.

@@ -185,7 +185,7 @@ def plan_restore(run: Run, journal: Journal, mapping: Mapping[str, str] | None) 
         notes.append(
             f"the new root CA name replaces {', '.join(old) or 'no IP Office root CA'} in "
             "the administrator's file; it is known only once the IP Office serves its "
-            f"generated file again (or pass the mapping explicitly){kept}"
+            f"generated file again (or name it yourself: restore --replace OLD=NEW){kept}"
         )
     else:
         notes.append(f"there was no explicit {SETTINGS}: the target is left without one")

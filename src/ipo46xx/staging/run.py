@@ -130,9 +130,11 @@ class Run:
 
     def require(self, journal: Journal | None, action: str) -> Journal:
         if journal is None:
+            starts = "stage or change" if action == "verify" else "stage"
             raise StateError(
                 f"nothing was staged on {self.storage.url} (no journal in {self.state_dir}); "
-                f"{action} needs a run started with stage"
+                f"{action} needs a run started with {starts}; if the run used another "
+                "--state-dir, name it"
             )
         return journal
 

@@ -1,4 +1,4 @@
-"""Names found on first use, and the module paths of v0.2 that moved into the layers.
+"""Names found on first use, and the module paths of the flat layout that moved into the layers.
 
 A package that stands where a module stood (``ipo46xx.staging``, ``ipo46xx.fleet``) finds
 that module's names in its successor when they are first asked for.  A module path that
@@ -42,7 +42,7 @@ MOVED: dict[str, str] = {
     "restoring": "staging.restoring",
     "inventory": "fleet.inventory",
 }
-"""Former module (below ``ipo46xx``) -> where it lives now.  Removed in 0.4."""
+"""Former module (below ``ipo46xx``) -> where it lives now; kept for one release after the move."""
 
 
 def lazy_module_getattr(package: str, module: str) -> Callable[[str], Any]:
@@ -76,11 +76,11 @@ def moved(old: str) -> ModuleType:
     ...     moved("grammar").__name__
     'ipo46xx.format.grammar'
     >>> str(caught[0].message)
-    'ipo46xx.grammar moved to ipo46xx.format.grammar; the old path goes in 0.4'
+    'ipo46xx.grammar moved to ipo46xx.format.grammar; the old path is kept for one release'
     """
     new = f"ipo46xx.{MOVED[old]}"
     warnings.warn(
-        f"ipo46xx.{old} moved to {new}; the old path goes in 0.4",
+        f"ipo46xx.{old} moved to {new}; the old path is kept for one release",
         DeprecationWarning,
         stacklevel=3,
     )

@@ -44,6 +44,11 @@ def test_change_end_to_end_on_a_generated_file(
     assert "state: changed" in text(done) and "rollback" in text(done)
     assert sorted(p.name for p in folder.iterdir()) == ["46xxspecials.txt"]
 
+    again = run(*ask, "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "nothing to do: every phone named already gets it" in text(again)
+    assert "next:" not in text(again)
+
     verified = json.loads(run("verify", *common, "--json").stdout)
     assert verified["ok"] is True and verified["state"] == "changed"
     status = json.loads(run("status", *common, "--json").stdout)

@@ -161,6 +161,8 @@ def _print_outcome(outcome: Outcome, stager: Stager, args: argparse.Namespace) -
     for problem in outcome.problems:
         out(f"PROBLEM: {problem}")
     out(f"state: {outcome.state}")
+    if outcome.action == "change" and outcome.done[:1] and outcome.done[0].startswith("nothing"):
+        return  # the card was not touched: no run to go on with
     trusted = None if outcome.trust is None else outcome.trust.verdict
     steps = next_steps(outcome.state, stager, tls_flags(args), trusted)
     if steps:

@@ -48,8 +48,9 @@ EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --hel
 def open_target(args: argparse.Namespace) -> Storage:
     """The ``--target`` storage; the SMB password from the environment or a prompt."""
     from ..errors import InputError  # noqa: PLC0415
-    from ..storage import PASSWORD_VARIABLE, open_storage  # noqa: PLC0415
+    from ..storage import PASSWORD_VARIABLE, open_storage, target_key  # noqa: PLC0415
 
+    target_key(args.target)  # a malformed URL, or one with a password, before any prompt
     password = None
     if args.target.lower().startswith("smb://") and PASSWORD_VARIABLE not in os.environ:
         if not sys.stdin.isatty():

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import http.client
 import logging
-import math
 import re
 import socket
 import ssl
@@ -21,14 +20,17 @@ import threading
 import urllib.parse
 
 from ..errors import FetchError, InputError, NotServedError
+from ..logfilter import has_password, redact_address, split_url
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "LIKELY_CAUSES",
     "MAX_BYTES",
+    "MAX_TIMEOUT",
     "SETTINGS_NAME",
     "check_settings_body",
+    "check_timeout",
     "download",
     "fetch",
     "normalize_pin",
@@ -37,6 +39,10 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 15.0
 """Seconds to wait for the IP Office to connect and to answer."""
+
+MAX_TIMEOUT = 3600.0
+"""The longest time limit taken: an hour is more than any IP Office needs, and far below
+what a timer can hold (``threading.TIMEOUT_MAX``)."""
 
 
 SETTINGS_NAME = "46xxsettings.txt"
@@ -58,16 +64,19 @@ def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
     if not text:
         raise InputError("the IP Office address is empty; give an address such as 192.168.42.1")
     if "://" not in text:
-        if text.count(":") > 1 and not text.startswith("["):
+        if _BARE_IPV6.match(text):
             text = f"[{text}]"  # a bare IPv6 address; a URL writes it in brackets
         text = "http://" + text
     parts = _split(text)
     if parts.scheme not in ("http", "https"):
         raise InputError(
-            f"{address}: the IP Office is reached over http:// or https://, not {parts.scheme}://"
+            f"{redact_address(address)}: the IP Office is reached over http:// or https://, "
+            f"not {parts.scheme}://"
         )
     if not parts.hostname:
-        raise InputError(f"{address}: no host; give an address such as 192.168.42.1")
+        raise InputError(
+            f"{redact_address(address)}: no host; give an address such as 192.168.42.1"
+        )
     path = parts.path
     if path.rsplit("/", 1)[-1].lower().endswith(".txt"):
         return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
@@ -76,18 +85,24 @@ def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
     )
 
 
+_BARE_IPV6 = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[\w.-]+)?\Z")
+
+
 def _split(url: str) -> urllib.parse.SplitResult:
-    shown = _USERINFO.sub("//", url)  # never echo a password
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError as exc:
-        raise InputError(f"{shown} is not a valid URL ({exc})") from None
-    if parts.password is not None:
+    """``url`` split, or one line on what is wrong with it; a password is never echoed."""
+    shown = redact_address(url)
+    if has_password(url):  # first: what follows may fail to parse, and must not echo it
         raise InputError(
             f"{shown}: the address contains a password; the IP Office's file service needs "
             "none, and a password on the command line ends up in shell history and logs. "
             "Remove user:password@ from it"
         )
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise InputError(
+            f"{shown!r}: an address holds no space or control character; check what you "
+            "gave (a space in a path is written %20)"
+        )
+    parts = split_url(url, "http://[2001:db8::1]:8080/")
     try:
         port = parts.port
     except ValueError:
@@ -97,7 +112,24 @@ def _split(url: str) -> urllib.parse.SplitResult:
     return parts
 
 
-_USERINFO = re.compile(r"//[^/?#]*@")
+def check_timeout(timeout: object) -> float:
+    """``timeout`` when it is a usable time limit in seconds; else an :class:`InputError`.
+
+    >>> check_timeout(1e10)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ipo46xx.errors.InputError: the download time limit must be more than 0 and at most 3600 ...
+    """
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout <= MAX_TIMEOUT
+    ):
+        raise InputError(
+            f"the download time limit must be more than 0 and at most {MAX_TIMEOUT:g} "
+            f"seconds, not {timeout!r}"
+        )
+    return float(timeout)
 
 
 def normalize_pin(pin: str) -> str:
@@ -202,19 +234,12 @@ def download(
     >>> download("http://ipo/x.pem", timeout=0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ipo46xx.errors.InputError: the download time limit must be more than 0 seconds, not 0
+    ipo46xx.errors.InputError: the download time limit must be more than 0 and at most 3600 ...
     """
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not 0 < timeout < math.inf
-    ):
-        raise InputError(f"the download time limit must be more than 0 seconds, not {timeout!r}")
+    check_timeout(timeout)
     parts = _split(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InputError(
-            f"{_USERINFO.sub('//', url)}: only http:// and https:// URLs can be fetched"
-        )
+        raise InputError(f"{redact_address(url)}: only http:// and https:// URLs can be fetched")
     wanted = normalize_pin(pin) if pin is not None else None
     context = _context(url, verify, cafile, wanted)
     connection: http.client.HTTPConnection

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError, StateError, TargetChangedError
 from ..format.document import parse, unified_diff
-from ..office.download import DEFAULT_TIMEOUT, normalize_pin, settings_url
+from ..office.download import DEFAULT_TIMEOUT, check_timeout, normalize_pin, settings_url
 from ..storage import Storage
 from .checking import certificates, served_check, status, verify
 from .flow import BACKUP, SETTINGS, Unit, decide_restore, decide_rollback, decide_stage
@@ -102,10 +102,7 @@ class Stager:
         tls_ports: Sequence[int] = (),
     ) -> None:
 
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise InputError(
-                f"the download time limit must be more than 0 seconds, not {timeout!r}"
-            )
+        check_timeout(timeout)
         for port in tls_ports:
             if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
                 raise InputError(f"--tls-port {port!r} is not a TCP port (1-65535)")

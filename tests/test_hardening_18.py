@@ -1,0 +1,207 @@
+"""Issue 18, items 9-17: secrets in malformed addresses, user input that crashed, the
+inventory as strict as the command line, and the rough edges that misled."""
+
+from __future__ import annotations
+
+import base64
+import json
+import pathlib
+import urllib.parse
+
+import pytest
+
+from .test_cli import assert_clean_error, run
+from .test_cli_hardening import _on_a_terminal
+
+SECRET = "Hunter2-pw"
+_FORMS = (SECRET, urllib.parse.quote(SECRET), base64.b64encode(SECRET.encode()).decode())
+
+MALFORMED_IPO = (
+    f"admin:{SECRET}@192.0.2.1:80",  # no scheme, two colons: not a bare IPv6 address
+    f"admin:{SECRET}@host:port",
+    f"http://[admin:{SECRET}@host]/",
+    f"http://admin:{SECRET}@[::1/x",
+    f"https://admin:{SECRET}@ipo:99999/",
+)
+MALFORMED_TARGET = (
+    f"smb://admin:{SECRET}@[::1/share",
+    f"smb://admin:{SECRET}@host:port/share",
+    f"smb://[admin:{SECRET}@host]/share",
+)
+
+
+def _assert_secret_free(output: str) -> None:
+    for form in _FORMS:
+        assert form not in output, (form, output)
+
+
+def _output(result: object) -> str:
+    return (result.stdout + result.stderr).decode(errors="replace")  # type: ignore[attr-defined]
+
+
+# -- item 9: no password from a malformed address in any output ------------------------
+
+
+@pytest.mark.parametrize("address", MALFORMED_IPO)
+def test_a_password_in_a_malformed_ipo_address_is_never_shown(
+    address: str, tmp_path: pathlib.Path
+) -> None:
+    for verbose in ([], ["-v"]):
+        for command in (
+            ["stage", "--ipo", address, "--target", str(tmp_path), "--dry-run", "--timeout", "2"],
+            ["cert", "--ipo", address, "--timeout", "2"],
+            ["status", "--ipo", address, "--target", str(tmp_path)],
+        ):
+            result = run(*verbose, *command)
+            assert_clean_error(result, 2)
+            _assert_secret_free(_output(result))
+
+
+@pytest.mark.parametrize("target", MALFORMED_TARGET)
+def test_a_password_in_a_malformed_smb_target_is_never_shown(
+    target: str, tmp_path: pathlib.Path
+) -> None:
+    for env in ({}, {"IPO46XX_SMB_PASSWORD": "x"}):
+        result = run("-v", "status", "--target", target, "--state-dir", str(tmp_path), env=env)
+        assert_clean_error(result, 2, "password")
+        _assert_secret_free(_output(result))
+
+
+def test_a_password_in_the_smb_url_is_refused_before_the_prompt(tmp_path: pathlib.Path) -> None:
+    args = ["status", "--target", f"smb://user:{SECRET}@192.0.2.1/sd"]
+    status, output = _on_a_terminal(args, b"typed\n", {})
+    assert status == 2, output
+    assert "password for" not in output
+    _assert_secret_free(output)
+
+
+def test_the_redaction_keeps_the_user_and_drops_the_rest() -> None:
+    from ipo46xx.logfilter import redact_address  # noqa: PLC0415
+
+    for address in (*MALFORMED_IPO, *MALFORMED_TARGET, f"smb://u:p/{SECRET}@host/share"):
+        shown = redact_address(address)
+        _assert_secret_free(shown)
+        assert "***" in shown
+    assert redact_address("smb://admin@host/share") == "smb://admin@host/share"
+    assert (
+        redact_address("http://192.0.2.1/46xxsettings.txt") == "http://192.0.2.1/46xxsettings.txt"
+    )
+
+
+def _fleet_inventory(tmp_path: pathlib.Path, ipo: str, target: str) -> pathlib.Path:
+    inventory = tmp_path / "sites.toml"
+    inventory.write_text(f'[[site]]\nname = "hq"\nipo = "{ipo}"\ntarget = "{target}"\n')
+    return inventory
+
+
+@pytest.mark.parametrize("address", MALFORMED_IPO)
+def test_the_fleet_never_shows_a_password_from_a_malformed_address(
+    address: str, tmp_path: pathlib.Path
+) -> None:
+    inventory = _fleet_inventory(tmp_path, address, str(tmp_path / "card"))
+    for action in ("cert", "status"):
+        for extra in ([], ["--json"]):
+            result = run("-v", "fleet", action, "--inventory", str(inventory), *extra)
+            assert_clean_error(result, 2, str(inventory), "hq")
+            _assert_secret_free(_output(result))
+
+
+# -- item 10: user input, not internal errors ------------------------------------------
+
+
+def test_an_address_with_a_space_is_bad_input(tmp_path: pathlib.Path) -> None:
+    result = run("stage", "--ipo", "not an address", "--target", str(tmp_path), "--dry-run")
+    assert_clean_error(result, 2, "space")
+    assert_clean_error(run("cert", "--ipo", "not an address"), 2, "space")
+    assert_clean_error(run("show", "http://bad host/x"), 2, "space")
+    assert_clean_error(run("status", "--target", "smb://bad host/share"), 2, "space")
+
+
+def test_malformed_brackets_in_an_inventory_are_bad_input(tmp_path: pathlib.Path) -> None:
+    for ipo, target in (("http://[::1", str(tmp_path)), ("192.0.2.1", "smb://[::1/share")):
+        inventory = _fleet_inventory(tmp_path, ipo, target)
+        result = run("fleet", "status", "--inventory", str(inventory))
+        assert_clean_error(result, 2, str(inventory), "line 3" if "[" in ipo else "line 4", "hq")
+
+
+@pytest.mark.parametrize("value", ["1e10", "inf", "nan", "0", "-1", "soon"])
+def test_an_unusable_timeout_is_bad_input(value: str, tmp_path: pathlib.Path) -> None:
+    result = run("show", "http://127.0.0.1:9/46xxsettings.txt", "--timeout", value)
+    assert_clean_error(result, 2, "--timeout")
+    result = run("cert", "--ipo", "127.0.0.1", "--timeout", value)
+    assert_clean_error(result, 2, "--timeout")
+
+
+def test_the_library_refuses_a_timeout_no_timer_can_hold() -> None:
+    from ipo46xx.errors import InputError  # noqa: PLC0415
+    from ipo46xx.office.download import download  # noqa: PLC0415
+
+    with pytest.raises(InputError, match="time limit"):
+        download("http://127.0.0.1:9/x", timeout=1e10)
+
+
+def test_json_outputs_stay_parseable_for_fleet_errors(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "card").mkdir()
+    inventory = _fleet_inventory(tmp_path, "192.0.2.1", str(tmp_path / "card"))
+    result = run("fleet", "status", "--inventory", str(inventory), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["sites"][0]["name"] == "hq"
+
+
+# -- item 11: the inventory as strict as the command line; one card, one site ----------
+
+
+def _two_sites(tmp_path: pathlib.Path, first: str, second: str) -> str:
+    return (
+        f'[[site]]\nname = "a"\nipo = "192.0.2.1"\ntarget = "{first}"\n'
+        f'[[site]]\nname = "b"\nipo = "192.0.2.2"\ntarget = "{second}"\n'
+    )
+
+
+def test_two_spellings_of_one_card_are_one_target(tmp_path: pathlib.Path) -> None:
+    from ipo46xx.fleet.inventory import InventoryError, parse_inventory  # noqa: PLC0415
+
+    card = tmp_path / "card"
+    (card / "sub").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(card)
+    for other in (
+        f"{card}/",
+        f"{card}/sub/..",
+        card.as_uri(),
+        str(tmp_path / "link"),
+    ):
+        with pytest.raises(InventoryError, match=r"line 5, site 'b'.*same target as site 'a'"):
+            parse_inventory(_two_sites(tmp_path, str(card), other), tmp_path / "s.toml")
+    for first, second in (
+        ("smb://fs/IPO/sd", "smb://FS:445/ipo/sd/"),
+        ("smb://fs/ipo/sd", "smb://user@fs/ipo/x/../sd"),
+    ):
+        with pytest.raises(InventoryError, match="same target"):
+            parse_inventory(_two_sites(tmp_path, first, second), tmp_path / "s.toml")
+    two = parse_inventory(_two_sites(tmp_path, str(card), str(card / "sub")), tmp_path / "s.toml")
+    assert len(two.sites) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("ipo", "not an address", ["line 3", "space"]),
+        ("ipo", "ftp://192.0.2.1/", ["line 3", "http"]),
+        ("ipo", "http://192.0.2.1:0/", ["line 3", "port"]),
+        ("target", "smb://fs:99999/sd", ["line 4", "port"]),
+        ("target", "smb://fs", ["line 4", "no share"]),
+        ("target", "ftp://fs/sd", ["line 4", "unknown kind"]),
+    ],
+)
+def test_every_ipo_and_target_is_checked_before_anything_runs(
+    field: str, value: str, words: list[str], tmp_path: pathlib.Path
+) -> None:
+    from ipo46xx.fleet.inventory import InventoryError, parse_inventory  # noqa: PLC0415
+
+    text = _two_sites(tmp_path, "/a", "/b").replace(
+        'ipo = "192.0.2.1"' if field == "ipo" else 'target = "/a"', f'{field} = "{value}"'
+    )
+    with pytest.raises(InventoryError) as raised:
+        parse_inventory(text, tmp_path / "s.toml")
+    for word in [*words, "site 'a'", field]:
+        assert word in str(raised.value), (word, str(raised.value))

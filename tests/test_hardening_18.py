@@ -205,3 +205,38 @@ def test_every_ipo_and_target_is_checked_before_anything_runs(
         parse_inventory(text, tmp_path / "s.toml")
     for word in [*words, "site 'a'", field]:
         assert word in str(raised.value), (word, str(raised.value))
+
+
+# -- item 16: the journal's copies are private -----------------------------------------
+
+
+def test_the_state_folder_is_private_also_when_an_older_version_made_it(
+    tmp_path: pathlib.Path,
+) -> None:
+    import os  # noqa: PLC0415
+    import stat  # noqa: PLC0415
+
+    from ipo46xx.emulator import IpOfficeEmulator  # noqa: PLC0415
+    from ipo46xx.storage import LocalStorage  # noqa: PLC0415
+
+    from .staging_site import ADMIN  # noqa: PLC0415
+
+    card = tmp_path / "card"
+    card.mkdir()
+    (card / "46xxsettings.txt").write_bytes(ADMIN + b'SET SIPPASSWORD "x"\r\n')
+    state = tmp_path / "state"
+    state.mkdir(mode=0o755)
+    os.chmod(state, 0o755)  # as an older version left it, whatever the umask
+    (state / "old-copy.txt").write_bytes(b"x")
+    os.chmod(state / "old-copy.txt", 0o644)
+    with IpOfficeEmulator(LocalStorage(card)) as ipo:
+        result = run("stage", "--ipo", ipo.url, "--target", str(card), "--state-dir", str(state),
+                     "--yes")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    kept = [p for p in state.rglob("*") if p.is_file() and p.name not in ("lock", "old-copy.txt")]
+    assert any(p.name == "journal.json" for p in kept) and len(kept) > 2, kept
+    for path in kept:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    for folder in (p for p in state.rglob("*") if p.is_dir()):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

@@ -240,3 +240,26 @@ def test_the_state_folder_is_private_also_when_an_older_version_made_it(
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     for folder in (p for p in state.rglob("*") if p.is_dir()):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+
+
+# -- item 17: eval says when it guesses, and when an option is ignored -----------------
+
+
+def test_eval_of_a_model_in_no_table_says_so() -> None:
+    from .test_cli import IPO  # noqa: PLC0415
+
+    result = run("eval", str(IPO), "--model", "9999")
+    assert result.returncode == 0, result.stderr
+    warning = result.stderr.decode()
+    assert "9999" in warning and "no table" in warning, warning
+    known = run("eval", str(IPO), "--model", "9611")
+    assert known.returncode == 0 and known.stderr == b""
+    as_json = run("eval", str(IPO), "--model", "9999", "--json")
+    assert json.loads(as_json.stdout)["phone"]
+
+
+def test_eval_refuses_all_models_with_one_model() -> None:
+    from .test_cli import IPO  # noqa: PLC0415
+
+    result = run("eval", str(IPO), "--all-models", "--setting", "TRUSTCERTS", "--model", "9611")
+    assert_clean_error(result, 2, "--all-models", "--model")

@@ -263,3 +263,57 @@ def test_eval_refuses_all_models_with_one_model() -> None:
 
     result = run("eval", str(IPO), "--all-models", "--setting", "TRUSTCERTS", "--model", "9611")
     assert_clean_error(result, 2, "--all-models", "--model")
+
+
+# -- item 12: advice that leads somewhere ----------------------------------------------
+
+
+def test_rollback_after_a_hand_edit_says_how_to_move_the_file_aside(
+    tmp_path: pathlib.Path,
+) -> None:
+    from ipo46xx.emulator import IpOfficeEmulator  # noqa: PLC0415
+    from ipo46xx.storage import LocalStorage  # noqa: PLC0415
+
+    from .staging_site import ADMIN  # noqa: PLC0415
+
+    card = tmp_path / "card"
+    card.mkdir()
+    (card / "46xxsettings.txt").write_bytes(ADMIN)
+    common = ["--target", str(card), "--state-dir", str(tmp_path / "state")]
+    with IpOfficeEmulator(LocalStorage(card)) as ipo:
+        assert run("stage", "--ipo", ipo.url, *common, "--yes").returncode == 0
+    (card / "46xxsettings.txt").write_bytes(b"SET X 1\r\n")  # a hand edit
+    result = run("rollback", *common, "--yes")
+    assert_clean_error(result, 3, "46xxsettings.txt", "aside", "46xxsettings.txt.edited")
+    message = result.stderr.decode()
+    assert "or rollback" not in message, message  # rollback is what just refused
+    assert "run rollback again" in message, message
+    (card / "46xxsettings.txt").rename(card / "46xxsettings.txt.edited")
+    again = run("rollback", *common, "--yes")
+    assert again.returncode == 0, again.stderr
+    assert (card / "46xxsettings.txt").read_bytes() == ADMIN
+
+
+def test_status_of_a_card_the_fleet_staged_names_the_fleets_journal(
+    tmp_path: pathlib.Path,
+) -> None:
+    from ipo46xx.emulator import IpOfficeEmulator  # noqa: PLC0415
+    from ipo46xx.storage import LocalStorage  # noqa: PLC0415
+
+    from .staging_site import ADMIN  # noqa: PLC0415
+
+    card = tmp_path / "card"
+    card.mkdir()
+    (card / "46xxsettings.txt").write_bytes(ADMIN)
+    env = {"XDG_STATE_HOME": str(tmp_path / "xdg")}
+    with IpOfficeEmulator(LocalStorage(card)) as ipo:
+        inventory = _fleet_inventory(tmp_path, ipo.url, str(card))
+        staged = run("fleet", "stage", "--inventory", str(inventory), "--yes", env=env)
+        assert staged.returncode == 0, staged.stderr
+    site_dir = next((tmp_path / "xdg" / "ipo46xx" / "fleet").glob("*/hq"))
+    result = run("status", "--target", str(card), env=env)
+    assert result.returncode == 0, result.stderr
+    assert str(site_dir) in result.stdout.decode(), result.stdout.decode()
+    assert "fleet" in result.stdout.decode()
+    as_json = json.loads(run("status", "--target", str(card), "--json", env=env).stdout)
+    assert any(str(site_dir) in line for line in as_json["next"]), as_json

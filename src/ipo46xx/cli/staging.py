@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -185,10 +186,20 @@ def _ask(args: argparse.Namespace, question: Any) -> Any:
 
 def status_steps(status: Status, stager: Stager, tls: str = "") -> list[str]:
     """The next steps ``status`` prints for a run (or for a target without one)."""
+    from ..fleet.inventory import fleet_journals_of  # noqa: PLC0415
     from .guidance import next_steps  # noqa: PLC0415
 
     if status.recorded:
         return next_steps(status.state, stager, tls, status.trusted)
+    fleet = [f for f in fleet_journals_of(stager.storage.url) if f != stager.state_dir]
+    if fleet:
+        return [
+            f"nothing recorded in {stager.state_dir}, but the fleet ran on this target: its "
+            f"journal is in {folder}; see `ipo46xx status --target "
+            f"{shlex.quote(stager.storage.url)} --state-dir {shlex.quote(str(folder))}`, or "
+            f"`ipo46xx fleet status --inventory FILE --site {folder.name}`"
+            for folder in fleet
+        ]
     return [f"nothing recorded for this target yet; start with stage (journal: {stager.state_dir})"]
 
 

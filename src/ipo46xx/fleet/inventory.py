@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import pathlib
 import re
@@ -40,6 +41,7 @@ __all__ = [
     "InventoryError",
     "Site",
     "default_fleet_state_dir",
+    "fleet_journals_of",
     "load_inventory",
     "parse_inventory",
 ]
@@ -147,12 +149,35 @@ def default_fleet_state_dir(inventory: str | os.PathLike[str]) -> pathlib.Path:
     True
     """
     path = pathlib.Path(inventory).resolve()
+    tag = hashlib.sha256(str(path).encode()).hexdigest()[:8]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", path.name)[:60]
+    return _fleet_home() / f"{slug}-{tag}"
+
+
+def _fleet_home() -> pathlib.Path:
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(
         os.path.expanduser("~"), ".local", "state"
     )
-    tag = hashlib.sha256(str(path).encode()).hexdigest()[:8]
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", path.name)[:60]
-    return pathlib.Path(base) / "ipo46xx" / "fleet" / f"{slug}-{tag}"
+    return pathlib.Path(base) / "ipo46xx" / "fleet"
+
+
+def fleet_journals_of(target_url: str) -> list[pathlib.Path]:
+    """The site folders, in the default fleet state folders, whose journal is of ``target_url``.
+
+    A card the fleet staged has no journal where single-site commands look first.
+
+    >>> fleet_journals_of("file:///nowhere/at/all")
+    []
+    """
+    found = []
+    for path in sorted(_fleet_home().glob("*/*/journal.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not this target's, as far as anyone can tell
+        if isinstance(data, dict) and data.get("target") == target_url:
+            found.append(path.parent)
+    return found
 
 
 def load_inventory(path: str | os.PathLike[str]) -> Inventory:

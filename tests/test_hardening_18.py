@@ -317,3 +317,35 @@ def test_status_of_a_card_the_fleet_staged_names_the_fleets_journal(
     assert "fleet" in result.stdout.decode()
     as_json = json.loads(run("status", "--target", str(card), "--json", env=env).stdout)
     assert any(str(site_dir) in line for line in as_json["next"]), as_json
+
+
+# -- item 15: honest answers about TLS --------------------------------------------------
+
+
+def test_ca_file_on_plain_http_is_refused_as_a_pin_is(tmp_path: pathlib.Path) -> None:
+    from ipo46xx.emulator import IpOfficeEmulator  # noqa: PLC0415
+    from ipo46xx.storage import LocalStorage  # noqa: PLC0415
+
+    card = tmp_path / "card"
+    card.mkdir()
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not used")
+    with IpOfficeEmulator(LocalStorage(card)) as ipo:
+        assert ipo.url.startswith("http://")
+        common = ["--ipo", ipo.url, "--target", str(card), "--dry-run"]
+        pinned = run("stage", *common, "--pin", "ab" * 32)
+        with_ca = run("stage", *common, "--ca-file", str(ca))
+        shown = run("show", ipo.settings_url, "--ca-file", str(ca))
+    assert pinned.returncode == with_ca.returncode == shown.returncode == 2
+    for result in (pinned, with_ca, shown):
+        assert "no certificate" in result.stderr.decode(), result.stderr
+
+
+def test_http_sent_to_a_tls_port_says_use_https(tmp_path: pathlib.Path) -> None:
+    from ipo46xx.emulator import IpOfficeEmulator  # noqa: PLC0415
+    from ipo46xx.storage import LocalStorage  # noqa: PLC0415
+
+    with IpOfficeEmulator(LocalStorage(tmp_path)) as ipo:
+        port = ipo.tls_port
+        result = run("show", f"http://127.0.0.1:{port}/46xxsettings.txt", "--timeout", "5")
+    assert_clean_error(result, 2, "speaks TLS", f"https://127.0.0.1:{port}/")

@@ -149,6 +149,11 @@ def normalize_pin(pin: str) -> str:
 
 def _context(url: str, verify: bool, cafile: str | None, pin: str | None) -> ssl.SSLContext | None:
     if not url.lower().startswith("https://"):
+        if cafile is not None:  # as a pin is: plain HTTP has nothing to check it against
+            raise FetchError(
+                f"{url}: plain HTTP presents no certificate to check against --ca-file; "
+                "use the IP Office's https:// address, or drop --ca-file"
+            )
         return None
     if sum((cafile is not None, not verify, pin is not None)) > 1:
         raise InputError(
@@ -271,6 +276,9 @@ def download(
     except (OSError, http.client.HTTPException) as exc:
         if deadline.expired:
             raise _late(url, timeout) from None
+        if context is None and _speaks_tls(exc, parts.hostname, parts.port, timeout):
+            https = urllib.parse.urlunsplit(("https", *parts[1:]))
+            raise FetchError(f"{url}: this port speaks TLS: use https://, e.g. {https}") from None
         raise _network_error(url, exc, timeout) from None
     finally:
         connection.close()
@@ -278,6 +286,27 @@ def download(
         raise _late(url, timeout)
     log.debug("%s: %d bytes (%s)", url, len(body), content_type or "no content type")
     return body, content_type
+
+
+def _speaks_tls(exc: Exception, host: str, port: int | None, timeout: float) -> bool:
+    """True when plain HTTP failed because the port wants a TLS handshake.
+
+    Servers answer HTTP on a TLS port in several ways (an alert, a bare close, a reset):
+    a handshake of our own is the one test that tells.
+    """
+    if not isinstance(exc, (http.client.BadStatusLine, ConnectionResetError)):
+        return False
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only whether TLS answers; nothing is read
+    try:
+        with (
+            socket.create_connection((host, port or 80), timeout=min(timeout, 5.0)) as sock,
+            context.wrap_socket(sock, server_hostname=host),
+        ):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _late(url: str, timeout: float) -> FetchError:

@@ -349,3 +349,127 @@ def test_http_sent_to_a_tls_port_says_use_https(tmp_path: pathlib.Path) -> None:
         port = ipo.tls_port
         result = run("show", f"http://127.0.0.1:{port}/46xxsettings.txt", "--timeout", "5")
     assert_clean_error(result, 2, "speaks TLS", f"https://127.0.0.1:{port}/")
+
+
+def test_the_wrong_password_hint_names_where_the_password_came_from(
+    samba: object, tmp_path: pathlib.Path
+) -> None:
+    server = samba  # tests.samba.Samba
+    folder = server.share_paths["sd"] / tmp_path.name  # type: ignore[attr-defined]
+    folder.mkdir()
+    target = server.url("sd", tmp_path.name)  # type: ignore[attr-defined]
+    inventory = tmp_path / "sites.toml"
+    inventory.write_text(
+        f'[[site]]\nname = "hq"\nipo = "192.0.2.1"\ntarget = "{target}"\n'
+        'password_env = "ACME_SMB_PASSWORD"\n'
+    )
+    wrong = {"ACME_SMB_PASSWORD": "not-it", "IPO46XX_SMB_PASSWORD": "not-it"}
+    result = run("fleet", "status", "--inventory", str(inventory), "--state-dir",
+                 str(tmp_path / "s"), env=wrong)  # fmt: skip
+    assert result.returncode == 1, result.stderr  # the fleet: some site failed
+    assert "ACME_SMB_PASSWORD" in _output(result) and "IPO46XX_SMB" not in _output(result)
+    single = run("status", "--target", target, "--state-dir", str(tmp_path / "t"), env=wrong)
+    assert_clean_error(single, 2, "IPO46XX_SMB_PASSWORD")
+
+
+def test_fleet_cert_with_no_endpoint_answering_exits_as_cert_does(tmp_path: pathlib.Path) -> None:
+    from .tls_servers import free_port  # noqa: PLC0415
+
+    port = free_port()  # nothing listens there
+    single = run("cert", "--ipo", "127.0.0.1", "--port", str(port), "--timeout", "2")
+    inventory = tmp_path / "sites.toml"
+    inventory.write_text(
+        f'[[site]]\nname = "hq"\nipo = "127.0.0.1"\ntarget = "{tmp_path}"\n'
+        f"tls_port = {port}\ntimeout = 2\n"
+    )
+    fleet = run("fleet", "cert", "--inventory", str(inventory), "--json")
+    assert single.returncode == 2, single.stderr
+    assert json.loads(fleet.stdout)["sites"][0]["exit"] == single.returncode
+
+
+# -- item 14: Ctrl-C, for real ---------------------------------------------------------
+
+
+def _interrupted(args: list[str], presses: int = 1) -> tuple[int, str, str]:
+    """Run against a server that takes the connection and never answers (at ``PORT``);
+    Ctrl-C once the command is waiting on it, ``presses`` times."""
+    port = _free_port()
+    return _interrupted_on(port, [a.replace("PORT", str(port)) for a in args], presses)
+
+
+def _free_port() -> int:
+    import socket  # noqa: PLC0415
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_ctrl_c_points_to_status_only_where_a_target_may_have_changed(
+    tmp_path: pathlib.Path,
+) -> None:
+    url = "http://127.0.0.1:PORT/46xxsettings.txt"
+    for args in (["show", url], ["cert", "--ipo", "127.0.0.1", "--port", "PORT"]):
+        status, _, stderr = _interrupted([*args, "--timeout", "30"])
+        assert status == 130, stderr
+        assert "interrupted" in stderr and "status" not in stderr, stderr
+        assert "Traceback" not in stderr
+    stage = ["stage", "--ipo", url, "--target", str(tmp_path), "--yes", "--timeout", "30"]
+    status, _, stderr = _interrupted([*stage, "--state-dir", str(tmp_path / "s")])
+    assert status == 130 and "`ipo46xx status" in stderr, stderr
+
+
+def test_fleet_json_stays_json_after_a_second_ctrl_c(tmp_path: pathlib.Path) -> None:
+    inventory = tmp_path / "sites.toml"
+    inventory.write_text(
+        '[[site]]\nname = "hq"\nipo = "127.0.0.1"\n'
+        f'target = "{tmp_path}"\ntls_port = PORT\ntimeout = 30\n'
+        '[[site]]\nname = "branch"\nipo = "127.0.0.1"\n'
+        f'target = "{tmp_path / "b"}"\ntls_port = PORT\ntimeout = 30\n'
+    )
+    port = _free_port()  # the inventory needs it before the command starts
+    inventory.write_text(inventory.read_text().replace("PORT", str(port)))
+    args = ["fleet", "cert", "--inventory", str(inventory), "--jobs", "1", "--json"]
+    status, stdout, stderr = _interrupted_on(port, args, presses=2)
+    assert status == 130, stderr
+    document = json.loads(stdout)
+    assert document["abandoned"] is True
+    sites = {site["name"]: site for site in document["sites"]}
+    assert sites["hq"]["result"] == "abandoned" and sites["branch"]["result"] == "not run"
+
+
+def _interrupted_on(port: int, args: list[str], presses: int) -> tuple[int, str, str]:
+    import os  # noqa: PLC0415
+    import signal  # noqa: PLC0415
+    import socket  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from .test_cli import SCRIPT  # noqa: PLC0415
+
+    with socket.socket() as silent:
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        silent.bind(("127.0.0.1", port))
+        silent.listen(8)
+        silent.settimeout(60)
+        environment = {k: v for k, v in os.environ.items() if k != "IPO46XX_SMB_PASSWORD"}
+        process = subprocess.Popen(
+            [SCRIPT, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+        )
+        connection, _ = silent.accept()
+        with connection:
+            time.sleep(0.3)
+            for _ in range(presses):
+                process.send_signal(signal.SIGINT)
+                time.sleep(0.5)
+            stdout, stderr = process.communicate(timeout=60)
+    return process.returncode, stdout.decode(), stderr.decode()
+
+
+def test_every_help_footer_names_exit_130() -> None:
+    from ipo46xx.cli import COMMANDS  # noqa: PLC0415
+
+    for command in ["--help", *(f"{c} --help" for c in COMMANDS)]:
+        result = run(*command.split())
+        assert result.returncode == 0
+        assert "130" in result.stdout.decode(), command

@@ -46,6 +46,10 @@ EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --hel
 }
 
 
+CHANGING = ("stage", "restore", "rollback")
+"""The commands of this family that change a target (and keep a journal of it)."""
+
+
 def open_target(args: argparse.Namespace) -> Storage:
     """The ``--target`` storage; the SMB password from the environment or a prompt."""
     from ..errors import InputError  # noqa: PLC0415
@@ -66,7 +70,11 @@ def open_target(args: argparse.Namespace) -> Storage:
         except EOFError:  # Ctrl-D at the prompt: no password, so no connection
             raise InputError(f"no password given for {args.target}; nothing was done") from None
     return open_storage(
-        args.target, username=args.smb_user, password=password, encrypt=args.encrypt
+        args.target,
+        username=args.smb_user,
+        password=password,
+        encrypt=args.encrypt,
+        password_from="typed at the prompt",
     )
 
 

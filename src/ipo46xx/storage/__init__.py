@@ -74,12 +74,15 @@ def open_storage(
     password: str | None = None,
     encrypt: bool = False,
     timeout: float | None = None,
+    password_from: str | None = None,
 ) -> Storage:
     """Open the folder a target URL names, checking that it is there.
 
     For SMB, the user comes from the URL or ``username``, and the password from
     ``password`` or the ``IPO46XX_SMB_PASSWORD`` environment variable; a password in
     the URL itself is refused, because URLs end up in shell history and logs.
+    ``password_from`` says where a given password came from (the variable, a prompt), for
+    the hint when the server refuses it.
 
     >>> open_storage("memory://").list()
     []
@@ -98,6 +101,7 @@ def open_storage(
         )
     if password is None:
         password = os.environ.get(PASSWORD_VARIABLE)
+        password_from = PASSWORD_VARIABLE
     from .smb import DEFAULT_TIMEOUT, SmbStorage  # noqa: PLC0415  (lazy: smbprotocol)
 
     return SmbStorage(
@@ -109,6 +113,7 @@ def open_storage(
         password=password,
         encrypt=encrypt,
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        password_from=password_from or "the password given",
     )
 
 

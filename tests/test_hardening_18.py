@@ -473,3 +473,77 @@ def test_every_help_footer_names_exit_130() -> None:
         result = run(*command.split())
         assert result.returncode == 0
         assert "130" in result.stdout.decode(), command
+
+
+# -- item 13: one wait for a silent IP Office; an overall deadline per site ------------
+
+
+def _counting_server(delay: float, body: bytes | None) -> tuple[object, list[str]]:
+    """An HTTP server that answers every request after ``delay`` seconds (``body`` for
+    /46xxsettings.txt, 404 otherwise; no answer at all when ``body`` is None)."""
+    import socket  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    requests: list[str] = []
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            path = data.split(b" ")[1].decode()
+            requests.append(path)
+            if body is None:
+                time.sleep(30)
+                return
+            time.sleep(delay)
+            found = path == "/46xxsettings.txt"
+            payload = body if found else b"not found"
+            status = b"200 OK" if found else b"404 Not Found"
+            conn.sendall(
+                b"HTTP/1.1 " + status + b"\r\nContent-Type: text/plain\r\nContent-Length: "
+                + str(len(payload)).encode() + b"\r\nConnection: close\r\n\r\n" + payload
+            )  # fmt: skip
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, requests
+
+
+def test_a_silent_ip_office_is_waited_for_once(tmp_path: pathlib.Path) -> None:
+    listener, requests = _counting_server(0, None)
+    with listener:  # type: ignore[attr-defined]
+        port = listener.getsockname()[1]  # type: ignore[attr-defined]
+        result = run("stage", "--ipo", f"http://127.0.0.1:{port}", "--target", str(tmp_path),
+                     "--dry-run", "--timeout", "2")  # fmt: skip
+    assert_clean_error(result, 2, "no answer within 2 s")
+    assert _output(result).count("no answer within") == 1, _output(result)
+    assert requests == ["/46xxsettings.txt"]
+
+
+def test_a_site_stops_at_its_deadline(tmp_path: pathlib.Path) -> None:
+    from .staging_site import ADMIN  # noqa: PLC0415
+
+    listener, requests = _counting_server(1.0, ADMIN)
+    with listener:  # type: ignore[attr-defined]
+        port = listener.getsockname()[1]  # type: ignore[attr-defined]
+        common = ["--ipo", f"http://127.0.0.1:{port}", "--target", str(tmp_path), "--dry-run"]
+        result = run("stage", *common, "--timeout", "5", "--deadline", "2.5")
+        assert_clean_error(result, 2, "deadline", "2.5 s", "--deadline")
+        assert 1 < len(requests) <= 4, requests
+        help_text = run("stage", "--help").stdout.decode()
+    assert "--deadline" in help_text and "default" in help_text

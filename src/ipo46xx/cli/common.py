@@ -146,6 +146,8 @@ def tls_flags(args: argparse.Namespace) -> str:
         flags += f" --pin {args.pin}"
     if getattr(args, "timeout", 15.0) != 15.0:
         flags += f" --timeout {args.timeout:g}"
+    if getattr(args, "deadline", None) is not None:
+        flags += f" --deadline {args.deadline:g}"
     return flags
 
 

@@ -54,7 +54,8 @@ def register(command: Command) -> None:
         "--inventory",
         metavar="FILE",
         required=True,
-        help="the sites: a .toml ([[site]] tables) or .csv (a header row) file",
+        help="the sites: a .toml ([[site]] tables) or .csv (a header row) file; each site's "
+        "requests to its IP Office stop after 4 times its timeout, in all",
     )
     sub.add_argument("--jobs", metavar="N", type=int, default=8, help="sites at a time (default 8)")
     sub.add_argument(

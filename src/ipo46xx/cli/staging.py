@@ -19,6 +19,7 @@ from .common import (
     out,
     parse_mapping,
     print_json,
+    seconds,
     tls_flags,
     tls_options,
     warn_insecure,
@@ -26,7 +27,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..office.trust import TrustReport
-    from ..staging.stager import Outcome, Stager, Status, Verification
+    from ..staging.stager import Outcome, Plan, Stager, Status, Verification
     from ..storage import Storage
 
 EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --help order
@@ -87,13 +88,13 @@ def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
         storage,
         args.state_dir,
         tls_ports=getattr(args, "tls_port", None) or (),
+        deadline=getattr(args, "deadline", None),
         **tls_options(args),
     )
 
 
-def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = None) -> bool:
+def _print_plan(stager: Stager, action: str, plan: Plan) -> bool:
     """Print the plan; True when it changes anything."""
-    plan = stager.plan(action, mapping)
     out(f"ipo46xx {action}: target {stager.storage.url}")
     out("plan:")
     for number, step in enumerate(plan.steps, 1):
@@ -161,9 +162,11 @@ def _changing(action: str) -> Handler:
         try:
             stager = _stager(args, storage)
             mapping = parse_mapping(getattr(args, "replace", None)) or None
+            # The plan first: an IP Office that does not answer is waited for once, here.
+            plan = stager.plan(action, mapping)
             if action == "stage":
                 _print_certificates(stager)
-            changes = _print_plan(stager, action, mapping)
+            changes = _print_plan(stager, action, plan)
             if args.dry_run:
                 out("dry run: nothing was changed")
                 return EXIT_OK
@@ -320,6 +323,13 @@ def _add_target(parser: argparse.ArgumentParser, ipo: str) -> None:
     parser.add_argument("--encrypt", action="store_true", help="require SMB 3 encryption")
     add_tls(parser)
     if ipo != "none":
+        parser.add_argument(
+            "--deadline",
+            metavar="SECONDS",
+            type=seconds,
+            help="the most all requests to the IP Office may take together (default: 4 times "
+            "--timeout, 60 s; at most 3600)",
+        )
         parser.add_argument(
             "--tls-port",
             metavar="N",

@@ -17,6 +17,7 @@ import re
 import socket
 import ssl
 import threading
+import time
 import urllib.parse
 
 from ..errors import FetchError, InputError, NotServedError
@@ -24,11 +25,13 @@ from ..logfilter import has_password, redact_address, split_url
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
+    "DEADLINE_FACTOR",
     "DEFAULT_TIMEOUT",
     "LIKELY_CAUSES",
     "MAX_BYTES",
     "MAX_TIMEOUT",
     "SETTINGS_NAME",
+    "Deadline",
     "check_settings_body",
     "check_timeout",
     "download",
@@ -39,6 +42,9 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 15.0
 """Seconds to wait for the IP Office to connect and to answer."""
+
+DEADLINE_FACTOR = 4
+"""A site's deadline, unless given, is this many times the time limit of one download."""
 
 MAX_TIMEOUT = 3600.0
 """The longest time limit taken: an hour is more than any IP Office needs, and far below
@@ -130,6 +136,47 @@ def check_timeout(timeout: object) -> float:
             f"seconds, not {timeout!r}"
         )
     return float(timeout)
+
+
+class Deadline:
+    """The time all the requests of one site may take together, from its creation on.
+
+    ``--timeout`` bounds one download; an IP Office that answers each of many requests
+    just in time would still hold a site for minutes.  A run asks ``limit()`` for the
+    time limit of its next request.
+
+    >>> Deadline(60).limit(15, "http://ipo/46xxsettings.txt")
+    15
+    """
+
+    def __init__(self, seconds: float) -> None:
+        usable = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+        if not usable or not 0 < seconds <= MAX_TIMEOUT:
+            raise InputError(
+                f"the deadline must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "
+                f"not {seconds!r}"
+            )
+        self.seconds = float(seconds)
+        self._end = time.monotonic() + self.seconds
+
+    def passed(self) -> bool:
+        """True once the time is up."""
+        return time.monotonic() >= self._end
+
+    def limit(self, timeout: float, url: str) -> float:
+        """The time limit of the next request to ``url``; its error when none is left."""
+        left = self._end - time.monotonic()
+        if left <= 0:
+            raise self.error(url)
+        return min(timeout, left)
+
+    def error(self, url: str) -> FetchError:
+        """What to say when a request to ``url`` met the deadline."""
+        return FetchError(
+            f"{url}: stopped at the site's deadline of {self.seconds:g} s (its requests "
+            "together took that long); check the IP Office's load and the network, or allow "
+            "more time with --deadline"
+        )
 
 
 def normalize_pin(pin: str) -> str:

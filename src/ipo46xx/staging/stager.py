@@ -29,7 +29,15 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError, StateError, TargetChangedError
 from ..format.document import parse, unified_diff
-from ..office.download import DEFAULT_TIMEOUT, check_timeout, normalize_pin, settings_url
+from ..office.download import (
+    DEADLINE_FACTOR,
+    DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    Deadline,
+    check_timeout,
+    normalize_pin,
+    settings_url,
+)
 from ..storage import Storage
 from .checking import certificates, served_check, status, verify
 from .flow import BACKUP, SETTINGS, Unit, decide_restore, decide_rollback, decide_stage
@@ -78,6 +86,8 @@ class Stager:
     ``ipo`` is an address or URL (``/46xxsettings.txt`` is appended when missing); it may
     be ``None`` for work on a run that recorded it (rollback, status).
     ``state_dir`` holds the journal; it defaults to the XDG state folder for the target.
+    ``timeout`` bounds each request to the IP Office; ``deadline`` all of them together,
+    from the Stager's creation on (default: 4 times ``timeout``).
 
     >>> from ipo46xx.storage import MemoryStorage
     >>> from ipo46xx.emulator import IpOfficeEmulator
@@ -100,6 +110,7 @@ class Stager:
         pin: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         tls_ports: Sequence[int] = (),
+        deadline: float | None = None,
     ) -> None:
 
         check_timeout(timeout)
@@ -115,6 +126,9 @@ class Stager:
             pin=normalize_pin(pin) if pin is not None else None,
             timeout=timeout,
             tls_ports=list(dict.fromkeys(tls_ports)),
+            deadline=Deadline(
+                min(DEADLINE_FACTOR * timeout, MAX_TIMEOUT) if deadline is None else deadline
+            ),
         )
 
     @property

@@ -88,6 +88,16 @@ def test_the_redaction_keeps_the_user_and_drops_the_rest() -> None:
     )
 
 
+def _card(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A card folder holding the administrator's explicit file."""
+    from .staging_site import ADMIN  # noqa: PLC0415
+
+    card = tmp_path / "card"
+    card.mkdir()
+    (card / "46xxsettings.txt").write_bytes(ADMIN)
+    return card
+
+
 def _fleet_inventory(tmp_path: pathlib.Path, ipo: str, target: str) -> pathlib.Path:
     inventory = tmp_path / "sites.toml"
     inventory.write_text(f'[[site]]\nname = "hq"\nipo = "{ipo}"\ntarget = "{target}"\n')
@@ -276,9 +286,7 @@ def test_rollback_after_a_hand_edit_says_how_to_move_the_file_aside(
 
     from .staging_site import ADMIN  # noqa: PLC0415
 
-    card = tmp_path / "card"
-    card.mkdir()
-    (card / "46xxsettings.txt").write_bytes(ADMIN)
+    card = _card(tmp_path)
     common = ["--target", str(card), "--state-dir", str(tmp_path / "state")]
     with IpOfficeEmulator(LocalStorage(card)) as ipo:
         assert run("stage", "--ipo", ipo.url, *common, "--yes").returncode == 0
@@ -300,11 +308,7 @@ def test_status_of_a_card_the_fleet_staged_names_the_fleets_journal(
     from ipo46xx.emulator import IpOfficeEmulator  # noqa: PLC0415
     from ipo46xx.storage import LocalStorage  # noqa: PLC0415
 
-    from .staging_site import ADMIN  # noqa: PLC0415
-
-    card = tmp_path / "card"
-    card.mkdir()
-    (card / "46xxsettings.txt").write_bytes(ADMIN)
+    card = _card(tmp_path)
     env = {"XDG_STATE_HOME": str(tmp_path / "xdg")}
     with IpOfficeEmulator(LocalStorage(card)) as ipo:
         inventory = _fleet_inventory(tmp_path, ipo.url, str(card))
@@ -491,13 +495,12 @@ def _counting_server(delay: float, body: bytes | None) -> tuple[object, list[str
     requests: list[str] = []
 
     def answer(conn: socket.socket) -> None:
+        from .tls_servers import _read_request  # noqa: PLC0415
+
         with conn:
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    return
-                data += chunk
+            data = _read_request(conn)
+            if b" " not in data:
+                return
             path = data.split(b" ")[1].decode()
             requests.append(path)
             if body is None:

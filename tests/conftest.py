@@ -28,14 +28,19 @@ CONTRACT_COMMANDS = (
     "rewrite",
     "lint",
     "eval",
+    "set",
+    "unset",
+    "diff",
     "stage",
     "restore",
+    "change",
     "rollback",
     "status",
     "verify",
     "cert",
     "fleet",
     "demo",
+    "emulator",
 )
 FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "case.json").is_file())

@@ -1,13 +1,14 @@
-"""Run the README's examples: blocks marked ``<!-- runnable -->`` must print what they show.
+"""Run the examples of README.md and docs/*.md: blocks marked ``<!-- runnable -->`` must
+print what they show.
 
 A block is a ``console`` code block of ``$ command`` lines, each followed by its output
-(standard output and error together).  ``<!-- runnable: site -->`` blocks run against
-one IP Office emulator and SD card folder shared by the whole README, reachable as
-``$IPO``, ``$CARD`` and ``$STATE``; ``regenerate=NAME`` regenerates the emulator's
-certificate first.  ``<!-- runnable: fleet -->`` blocks run against two sites (``hq`` with
-an explicit file, ``branch-1`` without), listed in ``$FLEET/sites.toml`` and
-``$FLEET/sites.csv``, with the journals under ``$FLEET/state``.  ``<!-- runs -->`` blocks
-must only succeed (their output varies).
+(standard output and error together); a line ``...`` in the output stands for any number
+of lines.  Every page's blocks run in order, against one fresh
+:class:`ipo46xx.playground.Playground`, exactly what ``ipo46xx emulator`` sets up, with
+the variables it prints (``$IPO``, ``$CARD``, ``$TLSPORT``, ``$STATE``, ``$FLEET``).
+``<!-- runnable: ... status=N -->`` expects each command to exit N.
+``<!-- runs -->`` blocks must only succeed (their output varies).  Every ``console``
+block carries one of those markers or ``<!-- not run: reason -->``.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from collections.abc import Iterator
 
 import attrs
 
-from ipo46xx.emulator import IpOfficeEmulator
-from ipo46xx.storage import LocalStorage
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-_BLOCK = re.compile(r"<!-- (runnable(?::[^>]*)?|runs) -->\n```console\n(.*?)```", re.S)
+DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+"""Every page whose examples the tests run."""
+
+_MARKER = r"<!-- (runnable(?::[^>]*)?|runs|not run: [^>]*\S) -->"
+_BLOCK = re.compile(_MARKER + r"\n```console\n(.*?)```", re.S)
+_CONSOLE = re.compile(r"^```console$", re.M)
 
 
 @attrs.frozen
@@ -35,8 +38,20 @@ class Block:
     commands: list[tuple[str, str]]  # (command, expected output)
     line: int
 
+    @property
+    def runs(self) -> bool:
+        """Whether the tests run it (not a ``not run: reason`` block)."""
+        return not self.marker.startswith("not run")
+
+    @property
+    def status(self) -> int:
+        """The exit status each command must end with (``status=N``; default 0)."""
+        found = re.search(r"\bstatus=(\d+)", self.marker)
+        return int(found.group(1)) if found else 0
+
 
 def blocks(text: str | None = None) -> list[Block]:
+    """The marked ``console`` blocks of ``text`` (default: README.md), in order."""
     text = README.read_text() if text is None else text
     found = []
     for match in _BLOCK.finditer(text):
@@ -56,79 +71,44 @@ def blocks(text: str | None = None) -> list[Block]:
     return found
 
 
-class Site:
-    """The emulator and card folder the site blocks share."""
-
-    def __init__(self, root: pathlib.Path, admin: bytes) -> None:
-        self.card = root / "sd" / "system" / "primary"
-        self.card.mkdir(parents=True)
-        (self.card / "46xxsettings.txt").write_bytes(admin)
-        self.state = root / "state"
-        self.ipo = IpOfficeEmulator(LocalStorage(self.card)).start()
-
-    def env(self) -> dict[str, str]:
-        return {
-            "IPO": self.ipo.url,
-            "TLSPORT": str(self.ipo.tls_port),
-            "CARD": str(self.card),
-            "STATE": str(self.state),
-        }
-
-    def normalise(self, output: str) -> str:
-        for value, name in (
-            (str(self.card), "$CARD"),
-            (self.ipo.url, "$IPO"),
-            (str(self.state), "$STATE"),
-        ):
-            output = output.replace(value, name)
-        return output
+def unmarked(text: str) -> list[int]:
+    """Line numbers of ``console`` blocks with no marker: examples nothing would run."""
+    marked = {text[: m.start(2)].count("\n") for m in _BLOCK.finditer(text)}
+    return [
+        line
+        for line in (text[: m.start()].count("\n") + 1 for m in _CONSOLE.finditer(text))
+        if line not in marked
+    ]
 
 
-class FleetSites:
-    """The two sites the fleet blocks share, and their inventories."""
+def matches(expected: str, actual: str) -> bool:
+    """Whether ``actual`` is ``expected``, a line ``...`` standing for any lines.
 
-    def __init__(self, root: pathlib.Path, admin: bytes) -> None:
-        self.root = root
-        self.ipos = []
-        rows = []
-        for name, explicit in (("hq", True), ("branch-1", False)):
-            card = root / name / "system" / "primary"
-            card.mkdir(parents=True)
-            if explicit:
-                (card / "46xxsettings.txt").write_bytes(admin)
-            ipo = IpOfficeEmulator(LocalStorage(card)).start()
-            self.ipos.append(ipo)
-            rows.append((name, ipo.url, str(card)))
-        (root / "sites.toml").write_text(
-            "".join(f'[[site]]\nname = "{n}"\nipo = "{i}"\ntarget = "{t}"\n\n' for n, i, t in rows)
-        )
-        (root / "sites.csv").write_text(
-            "name,ipo,target\n" + "".join(f"{n},{i},{t}\n" for n, i, t in rows)
-        )
-
-    def env(self) -> dict[str, str]:
-        return {"FLEET": str(self.root), "XDG_STATE_HOME": str(self.root / "state")}
-
-    def normalise(self, output: str) -> str:
-        return output.replace(str(self.root), "$FLEET")
-
-    def stop(self) -> None:
-        for ipo in self.ipos:
-            ipo.stop()
+    >>> matches("a\\n...\\nd", "a\\nb\\nc\\nd"), matches("a\\n...", "b")
+    (True, False)
+    """
+    lines = expected.split("\n")
+    pattern = "".join("(?:.*\n)*?" if line == "..." else re.escape(line) + "\n" for line in lines)
+    return re.fullmatch(pattern, actual + "\n") is not None
 
 
-def run(block: Block, site: Site | FleetSites | None) -> Iterator[tuple[str, str, str, int]]:
-    """Run each command; yield (command, expected, actual, exit status)."""
+def normalise(env: dict[str, str], output: str) -> str:
+    """``output`` with the playground's folders and address written as its variables."""
+    for name, value in env.items():
+        if name != "TLSPORT":
+            output = re.sub(re.escape(value) + r"(?!\d)", "$" + name, output)
+    return output
+
+
+def run(block: Block, playground: dict[str, str] | None) -> Iterator[tuple[str, str, str, int]]:
+    """Run each command with the variables of a playground (:meth:`Playground.env`, or
+    those ``ipo46xx emulator`` printed); yield (command, expected, actual, exit status)."""
     env = dict(os.environ)
     env.pop("IPO46XX_SMB_PASSWORD", None)
     env["COLUMNS"] = "100"
     # The console script of the interpreter running the tests, whatever PATH holds.
     env["PATH"] = os.pathsep.join([sysconfig.get_path("scripts"), env.get("PATH", "")])
-    if site is not None:
-        env.update(site.env())
-        regenerate = re.search(r"regenerate=(\S+)", block.marker)
-        if regenerate and isinstance(site, Site):
-            site.ipo.regenerate_certificate(regenerate.group(1))
+    env.update(playground or {})
     for command, expected in block.commands:
         result = subprocess.run(
             ["bash", "-c", "{ " + command + "\n} 2>&1"],  # errors of every part too
@@ -140,6 +120,6 @@ def run(block: Block, site: Site | FleetSites | None) -> Iterator[tuple[str, str
             check=False,
         )
         actual = result.stdout.rstrip("\n")
-        if site is not None:
-            actual = site.normalise(actual)
+        if playground is not None:
+            actual = normalise(playground, actual)
         yield command, expected.rstrip("\n"), actual, result.returncode

@@ -20,6 +20,8 @@ COMMENTED = b"## site settings\r\nSET DSCPAUD 46\r\n## " + OWN_LIST
 # The profiles the generated file gives no TRUSTCERTS: its 96X0 and 16XX sections.
 UNSET_BY_GENERATED = {"9620 H323", "9630 H323", "9640 H323", "9650 H323", "9670 H323"}
 UNSET_BY_GENERATED |= {"1603 H323", "1608 H323", "1616 H323"}
+# Rows added by issue 21: the generated file routes neither 1603 SIP nor J159/J189 H.323.
+UNSET_BY_GENERATED |= {"1603 SIP", "J159 H323", "J189 H323"}
 
 
 def _blank(data: bytes) -> bytes:
@@ -155,7 +157,7 @@ def test_survey_refuses_a_get_to_another_server() -> None:
         _survey({}, served=served)
     message = str(info.value)
     assert "46xxsettings.txt line 55: GET http://10.0.0.9/x.txt" in message
-    assert "sends 1603 H323, 1608 H323" in message and "and 27 more to" in message
+    assert "sends 1603 H323, 1603 SIP, 1608 H323" in message and "and 34 more to" in message
     assert "Nothing was changed" in message
 
 

@@ -420,6 +420,23 @@ def test_an_internal_error_is_one_line_and_a_traceback_only_with_v(
     assert "Traceback" not in error
     with pytest.raises(RuntimeError, match="planted bug"):
         cli.main(["-v", "show", str(IPO)])
+    for where in (["show", "-v", str(IPO)], ["show", str(IPO), "--verbose"]):
+        with pytest.raises(RuntimeError, match="planted bug"):
+            cli.main(where)
+
+
+def test_v_after_the_command_logs_as_before_it(tmp_path: pathlib.Path) -> None:
+    def stage(*verbose: str, before: bool) -> str:
+        common = ["--ipo", "http://127.0.0.1:9", "--target", str(tmp_path), "--yes"]
+        state = ["--state-dir", str(tmp_path / f"state-{before}-{len(verbose)}")]
+        argv = [*verbose, "stage"] if before else ["stage", *verbose]
+        result = run(*argv, *common, *state)
+        assert result.returncode == 2, result.stderr
+        return result.stderr.decode()
+
+    for before in (True, False):
+        assert "INFO ipo46xx.staging: downloading" in stage("-v", before=before)
+        assert "INFO ipo46xx" not in stage(before=before)
 
 
 def test_demo_runs_the_whole_story() -> None:

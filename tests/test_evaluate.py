@@ -153,6 +153,16 @@ def test_the_model_table_has_96x0_on_sip_and_the_j100_and_k100_models() -> None:
     assert len(rows) == len(MODELS)
 
 
+def test_the_model_table_has_the_rows_real_files_branch_on() -> None:
+    rows = {(row.model4, row.sig): row for row in MODELS}
+    for wanted in ("J159", "H323"), ("J189", "H323"), ("1603", "SIP"):
+        assert wanted in rows, wanted
+    for client in ("aca", "aci", "acm", "acw"):
+        row = rows[(client, "SIP")]
+        assert row.model is None  # what a client reports as $MODEL is not documented
+    assert all(row.source for row in MODELS)
+
+
 def test_sig_fills_both_signalling_variables() -> None:
     phone = Phone("9611", sig="h.323")
     assert phone.variable("$SIG") == "1"
@@ -163,6 +173,31 @@ def test_sig_fills_both_signalling_variables() -> None:
     assert (apart.variable("$SIG"), apart.variable("$SIG_IN_USE")) == ("1", "SIP")
     with pytest.raises(InputError, match="H323 or SIP"):
         Phone("9611", sig="ISDN")
+
+
+@pytest.mark.parametrize("typed", ["C8:1F:EA:9B:65:00", "c8-1f-ea-9b-65-00", "C81FEA9B6500"])
+def test_macaddr_is_compared_as_phones_write_it(typed: str) -> None:
+    doc = parse("IF $MACADDR SEQ c81fea9b6500 GOTO X\nSET A no\n# X\n")
+    assert evaluate(doc, Phone("J179", macaddr=typed)).get("A") is None
+    assert evaluate(doc, Phone("J179", variables={"MACADDR": typed})).get("A") is None
+    written = parse("IF $MACADDR SEQ C8:1F:EA:9B:65:00 GOTO X\nSET A no\n# X\n")
+    assert evaluate(written, Phone("J179", macaddr=typed)).get("A") == "no"
+
+
+def test_an_indented_tag_is_a_tag_as_an_indented_keyword_is_a_statement() -> None:
+    doc = parse("GOTO L\nSET A 1\n  # L\nSET B 2\n")
+    result = evaluate(doc, Phone("9611"))
+    assert (result.get("A"), result.get("B"), result.findings) == (None, "2", [])
+
+
+def test_the_variables_real_files_test_are_known_and_say_how_to_give_them() -> None:
+    for name in ("PHONECC", "HWVERS", "BOOTNAME", "MODEL6", "GEN"):
+        doc = parse(f"IF ${name} SEQ x GOTO X\nSET A 1\n# X\n")
+        [finding] = evaluate(doc, Phone("1608")).findings
+        assert f"--var {name}=" in finding.message
+        assert evaluate(doc, Phone("1608", variables={name: "x"})).get("A") is None
+    [unknown] = evaluate(parse("IF $NOSUCH SEQ x GOTO X\n# X\n"), Phone("1608")).findings
+    assert "not a variable" in unknown.message
 
 
 def test_add_appends_to_a_list() -> None:

@@ -200,6 +200,11 @@ def test_fast_path_agrees_with_pyparsing_on_every_fixture_line() -> None:
     assert count > 150
 
 
+@pytest.mark.parametrize("text", ["  # LABEL", "\t# LABEL  ##", " #  two blanks", "  #NOSPACE"])
+def test_fast_path_agrees_with_pyparsing_on_indented_tags(text: str) -> None:
+    assert parse_line(text) == _via_pyparsing(text)
+
+
 @given(strategies.line)
 def test_fast_path_agrees_with_pyparsing_on_generated_lines(text: str) -> None:
     assert parse_line(text) == _via_pyparsing(text)

@@ -63,6 +63,7 @@ _LAYERS = {
     "fleet": 4,
     "emulator": 5,
     "demo": 5,
+    "playground": 5,
     "cli": 6,
     "__init__": 6,
     "__main__": 6,

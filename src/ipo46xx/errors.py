@@ -28,6 +28,11 @@ class MappingError(InputError):
     """An old-to-new certificate name mapping is unknown, ambiguous or does not apply."""
 
 
+class PlacementError(InputError):
+    """No placement of a setting's edit gives exactly the phones named the value and leaves
+    every other phone as it was; the message names the line and the profiles in the way."""
+
+
 class InvalidNameError(InputError):
     """A file name for a storage target is not a plain name inside its folder."""
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from . import cert, demo, files, fleet, staging
+from . import cert, demo, edits, emulator, files, fleet, staging
 from .common import (
     EXIT_BUG,
     EXIT_INPUT,
@@ -21,7 +21,7 @@ from .common import (
     err,
 )
 
-FAMILIES: tuple[ModuleType, ...] = (files, staging, cert, fleet, demo)
+FAMILIES: tuple[ModuleType, ...] = (files, edits, staging, cert, fleet, demo, emulator)
 """One module per command family, in --help order; each has ``EXAMPLES`` and ``register``."""
 
 EXAMPLES: dict[str, list[str]] = {
@@ -34,9 +34,12 @@ COMMANDS = tuple(EXAMPLES)
 EPILOG = """\
 exit status: 0 done; 1 a check, lint or verify found a problem; 2 bad input or usage;
 3 the target changed, or the step cannot run from the current state; 4 internal error;
-130 interrupted (Ctrl-C).
+130 interrupted (Ctrl-C). -v goes before or after the command.
 The SMB password comes from IPO46XX_SMB_PASSWORD, or a prompt; never from the command line.
 """
+
+
+VERBOSE = "log what happens; show tracebacks of internal errors"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v",
         "--verbose",
         action="store_true",
-        help="log what happens; show tracebacks of internal errors",
+        help=VERBOSE,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -69,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         sub.set_defaults(handler=handler)
+        # SUPPRESS: an absent -v here keeps the one given before the command.
+        sub.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE
+        )
         return sub
 
     for family in FAMILIES:

@@ -174,7 +174,13 @@ def cmd_rewrite(args: argparse.Namespace) -> int:
     return _edit(args, lambda doc: replace_trustcerts(doc, mapping))
 
 
-def _edit(args: argparse.Namespace, transform: Callable[[SettingsFile], Any]) -> int:
+def _edit(
+    args: argparse.Namespace,
+    transform: Callable[[SettingsFile], Any],
+    effect: Callable[[SettingsFile, Any], list[str]] | None = None,
+) -> int:
+    """Carry out an edit with the output options; ``effect`` gives lines to print after the
+    diff (on standard output with --diff or --check, else on standard error)."""
     from ..errors import InputError  # noqa: PLC0415
     from ..format.document import unified_diff  # noqa: PLC0415
 
@@ -192,6 +198,8 @@ def _edit(args: argparse.Namespace, transform: Callable[[SettingsFile], Any]) ->
         text = unified_diff(doc, new, f"a/{doc.name}", f"b/{doc.name}")
         if args.diff and text:
             sys.stdout.write(text)
+    for line in effect(doc, edit) if effect is not None else ():
+        (out if args.diff or args.check else err)(line)
     if args.check:
         return EXIT_FOUND if edit.changed else EXIT_OK
     data = new.to_bytes()
@@ -315,6 +323,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                     "value": None if setting is None else setting.value,
                     "line": None if setting is None else setting.line,
                     "file": None if setting is None else setting.file,
+                    "source": model.source,
                     "reports": {
                         name: phone.variable(name)
                         for name in ("MODEL4", "MODEL", "SIG", "SIG_IN_USE")
@@ -397,6 +406,20 @@ def _print_evaluation(result: Evaluation, only: str | None) -> None:
         )
 
 
+def add_output_options(sub: argparse.ArgumentParser) -> None:
+    """``-o OUT``, ``--in-place`` (with ``--no-backup``), ``--diff`` and ``--check``."""
+    where = sub.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="OUT", help="write the result to OUT")
+    where.add_argument(
+        "--in-place", action="store_true", help="replace FILE atomically, keeping FILE.orig"
+    )
+    sub.add_argument("--no-backup", action="store_true", help="with --in-place: no .orig")
+    sub.add_argument("--diff", action="store_true", help="print a unified diff")
+    sub.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when something would change"
+    )
+
+
 def register(command: Command) -> None:
     """Add the file commands to the parser."""
     show = command("show", cmd_show, "List the statements of a settings file.")
@@ -421,16 +444,7 @@ def register(command: Command) -> None:
                 required=True,
                 help="rename OLD to NEW (repeatable)",
             )
-        where = sub.add_mutually_exclusive_group()
-        where.add_argument("-o", "--output", metavar="OUT", help="write the result to OUT")
-        where.add_argument(
-            "--in-place", action="store_true", help="replace FILE atomically, keeping FILE.orig"
-        )
-        sub.add_argument("--no-backup", action="store_true", help="with --in-place: no .orig")
-        sub.add_argument("--diff", action="store_true", help="print a unified diff")
-        sub.add_argument(
-            "--check", action="store_true", help="write nothing; exit 1 when something would change"
-        )
+        add_output_options(sub)
 
     lint = command("lint", cmd_lint, "Find the mistakes that break settings files.")
     add_file_argument(lint)

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from ..fleet.inventory import Inventory, Site
     from ..fleet.runner import FleetProgress, SiteResult
 
-ACTIONS = ("cert", "status", "stage", "verify", "restore", "rollback")  # = fleet.ACTIONS
-CHANGING = ("stage", "restore", "rollback")
+ACTIONS = ("cert", "status", "stage", "change", "verify", "restore", "rollback")  # = fleet's
+CHANGING = ("stage", "change", "restore", "rollback")
 
 EXAMPLES: dict[str, list[str]] = {
     "fleet": [
@@ -40,14 +40,19 @@ EXAMPLES: dict[str, list[str]] = {
         "ipo46xx fleet stage --inventory sites.toml --dry-run",
         "IPO46XX_SMB_PASSWORD=... ipo46xx fleet stage --inventory sites.csv --jobs 16 --yes",
         "ipo46xx fleet status --inventory sites.csv --site hq --site branch-1 --json",
+        "ipo46xx fleet change --inventory sites.toml --set SNTPSRVR=192.168.42.10 --yes",
     ],
 }
 
-SUMMARY = "Run cert, status, stage, verify, restore or rollback over the sites of an inventory."
+SUMMARY = (
+    "Run cert, status, stage, change, verify, restore or rollback over the sites of an inventory."
+)
 
 
 def register(command: Command) -> None:
     """Add ``fleet`` to the parser."""
+    from .edits import _add_selection  # noqa: PLC0415
+
     sub = command("fleet", cmd_fleet, SUMMARY)
     sub.add_argument("action", metavar="ACTION", choices=ACTIONS, help=", ".join(ACTIONS))
     sub.add_argument(
@@ -76,6 +81,13 @@ def register(command: Command) -> None:
         action="store_true",
         help="stage, restore, rollback: show each site's plan; change nothing",
     )
+    for option, meta, what in (
+        ("--set", "NAME=VALUE", "change: give NAME this value on every site (repeatable)"),
+        ("--add", "NAME=VALUE", "change: append VALUE to a list setting with ADD"),
+        ("--unset", "NAME", "change: take NAME out (repeatable)"),
+    ):
+        sub.add_argument(option, metavar=meta, action="append", help=what)
+    _add_selection(sub)
     sub.add_argument(
         "--days",
         metavar="N",
@@ -93,6 +105,7 @@ def cmd_fleet(args: argparse.Namespace) -> int:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.dry_run and action not in CHANGING:
         raise UsageError(f"--dry-run applies to {', '.join(CHANGING)}, not {action}")
+    args.edits, args.phones = _change_request(args)
     inventory = load_inventory(args.inventory)
     selected = inventory.select(args.site)
     if action in CHANGING and not args.dry_run and not args.yes:
@@ -124,6 +137,18 @@ def cmd_fleet(args: argparse.Namespace) -> int:
     else:
         _print_table(action, results, dry_run=args.dry_run)
     return fleet_exit(results, cancelled)
+
+
+def _change_request(args: argparse.Namespace) -> tuple[list[Any], Any]:
+    """The edits and phones of ``fleet change``, checked before any site is contacted."""
+    from .staging import change_request  # noqa: PLC0415
+
+    edits, phones = change_request(args)
+    if args.action != "change" and (edits or phones is not None):
+        raise UsageError("--set, --add, --unset and the phone selection apply to fleet change only")
+    if args.action == "change" and not edits:
+        raise UsageError("fleet change needs --set NAME=VALUE, --add or --unset NAME")
+    return edits, phones
 
 
 # -- running, with progress and Ctrl-C -------------------------------------------------
@@ -165,6 +190,8 @@ def _run(
             state_dir=args.state_dir,
             dry_run=dry_run,
             days=args.days,
+            edits=args.edits,
+            phones=args.phones,
             progress=progress,
             cancel=cancel,
         )

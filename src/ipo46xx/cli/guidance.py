@@ -58,6 +58,17 @@ def next_steps(state: str, stager: Stager, tls: str = "", trusted: bool | None =
             "Step 9: restart the phones again; they download the settings file and trust the "
             f"new root CA. `ipo46xx verify {where}` checks what the IP Office serves.",
         ]
+    if state == "changed":
+        return [
+            "The change is on the card: phones take it when they next read their settings "
+            f"(restart them to make it now). `ipo46xx verify {where}` checks what each phone "
+            f"gets; `ipo46xx rollback --target {target}{flag}` undoes it.",
+        ]
+    if state == "changing":
+        return [
+            "The change was interrupted: run the same `ipo46xx change` command again to finish "
+            f"it, or `ipo46xx rollback --target {target}{flag}` to undo."
+        ]
     if state == "rolled-back":
         return [
             "The target is as it was before stage. Restart the phones if they read the staged file."

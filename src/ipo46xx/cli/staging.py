@@ -1,4 +1,5 @@
-"""The staging commands: ``stage``, ``restore``, ``rollback``, ``status``, ``verify``."""
+"""The staging commands: ``stage``, ``restore``, ``change``, ``rollback``, ``status``,
+``verify``."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ from .common import (
 )
 
 if TYPE_CHECKING:
+    from ..format.compare import Phones
     from ..office.trust import TrustReport
+    from ..staging.changing import SettingEdit
     from ..staging.stager import Outcome, Plan, Stager, Status, Verification
     from ..storage import Storage
 
@@ -41,13 +44,19 @@ EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --hel
         "ipo46xx restore --ipo 192.168.42.1 --target /media/sd/system/primary \\",
         "    --replace Root-CA-0214515C.pem=Root-CA-1A2B3C4D.pem",
     ],
+    "change": [
+        "ipo46xx change --ipo 192.168.42.1 --target /media/sd/system/primary \\",
+        "    --set SNTPSRVR=192.168.42.10 --dry-run",
+        "ipo46xx change --ipo 192.168.42.1 --target /media/sd/system/primary \\",
+        "    --set TLSSRVRID=1 --model 9611 --sig H323 --yes",
+    ],
     "rollback": ["ipo46xx rollback --target /media/sd/system/primary --yes"],
     "status": ["ipo46xx status --target /media/sd/system/primary --json"],
     "verify": ["ipo46xx verify --ipo 192.168.42.1 --target /media/sd/system/primary"],
 }
 
 
-CHANGING = ("stage", "restore", "rollback")
+CHANGING = ("stage", "change", "restore", "rollback")
 """The commands of this family that change a target (and keep a journal of it)."""
 
 
@@ -93,8 +102,12 @@ def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
     )
 
 
-def _print_plan(stager: Stager, action: str, plan: Plan) -> bool:
-    """Print the plan; True when it changes anything."""
+def print_plan(stager: Stager, plan: Plan) -> bool:
+    """Print ``plan`` (steps, notes, diff, and a change's effect per phone); True when it
+    changes anything."""
+    from .edits import _lines  # noqa: PLC0415
+
+    action = plan.action
     out(f"ipo46xx {action}: target {stager.storage.url}")
     out("plan:")
     for number, step in enumerate(plan.steps, 1):
@@ -103,6 +116,13 @@ def _print_plan(stager: Stager, action: str, plan: Plan) -> bool:
         out(f"  note: {note}")
     if plan.diff:
         out(plan.diff.rstrip("\n"))
+    if plan.effect is not None:
+        if plan.effect.differs:
+            out("per phone:")
+            for line in _lines(plan.effect):
+                out(line)
+        else:
+            out("per phone: no phone gets anything different")
     return bool(plan.steps)
 
 
@@ -166,7 +186,7 @@ def _changing(action: str) -> Handler:
             plan = stager.plan(action, mapping)
             if action == "stage":
                 _print_certificates(stager)
-            changes = _print_plan(stager, action, plan)
+            changes = print_plan(stager, plan)
             if args.dry_run:
                 out("dry run: nothing was changed")
                 return EXIT_OK
@@ -184,6 +204,45 @@ def _changing(action: str) -> Handler:
             storage.close()
 
     return handler
+
+
+def change_request(args: argparse.Namespace) -> tuple[list[SettingEdit], Phones | None]:
+    """The settings ``--set``, ``--add`` and ``--unset`` name, checked, and the phones the
+    selection options name (``None``: every phone)."""
+    from ..staging.changing import SettingEdit  # noqa: PLC0415
+    from .edits import _selection  # noqa: PLC0415
+
+    edits = [
+        *(SettingEdit.parse(text, "set") for text in args.set or []),
+        *(SettingEdit.parse(text, "add") for text in args.add or []),
+        *(SettingEdit.parse(text, "unset") for text in args.unset or []),
+    ]
+    return edits, _selection(args)
+
+
+def cmd_change(args: argparse.Namespace) -> int:
+    edits, phones = change_request(args)
+    storage = open_target(args)
+    try:
+        stager = _stager(args, storage)
+        changes = print_plan(stager, stager.plan_change(edits, phones))
+        if any(edit.op == "unset" for edit in edits) and (phones is None or phones.sig != "H323"):
+            # IP Office SIP phone installation notes: soft clients keep the last value.
+            out(
+                "note: phones fall back to the default of a setting that disappears, but soft "
+                "clients (Avaya Workplace, Equinox) keep the value they last received; to "
+                'reset them, send the empty value instead (--set NAME="")'
+            )
+        if args.dry_run:
+            out("dry run: nothing was changed")
+            return EXIT_OK
+        if changes:
+            confirm(args, "change")
+        outcome = stager.change(edits, phones)
+        _print_outcome(outcome, stager, args)
+        return EXIT_OK if outcome.ok else EXIT_FOUND
+    finally:
+        storage.close()
 
 
 def _ask(args: argparse.Namespace, question: Any) -> Any:
@@ -342,6 +401,8 @@ def _add_target(parser: argparse.ArgumentParser, ipo: str) -> None:
 
 def register(command: Command) -> None:
     """Add the staging commands to the parser."""
+    from .edits import _add_selection  # noqa: PLC0415
+
     for name, summary, ipo in (
         (
             "stage",
@@ -366,6 +427,28 @@ def register(command: Command) -> None:
                 action="append",
                 help="name the new root CA yourself (repeatable)",
             )
+
+    change = command(
+        "change",
+        cmd_change,
+        "Change any setting on the card, for exactly the phones named; rollback undoes it.",
+    )
+    _add_target(change, "required")
+    change.add_argument(
+        "--set", metavar="NAME=VALUE", action="append", help="give NAME this value (repeatable)"
+    )
+    change.add_argument(
+        "--add",
+        metavar="NAME=VALUE",
+        action="append",
+        help="append VALUE to a list setting with ADD (TRUSTCERTS; repeatable)",
+    )
+    change.add_argument(
+        "--unset", metavar="NAME", action="append", help="take NAME out (repeatable)"
+    )
+    _add_selection(change)
+    change.add_argument("--dry-run", action="store_true", help="show the plan; change nothing")
+    change.add_argument("--yes", action="store_true", help="do not ask before changing")
 
     status = command("status", cmd_status, "Where a run on a target stands.")
     _add_target(status, "optional")

@@ -18,9 +18,7 @@ The TOML reader (``tomllib``, or ``tomli`` on Python 3.10) is imported only here
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-import json
 import os
 import pathlib
 import re
@@ -34,6 +32,7 @@ from ..errors import InputError
 from ..logfilter import has_password
 from ..office.download import settings_url
 from ..storage import target_key
+from .state import default_fleet_state_dir, fleet_journals_of
 
 __all__ = [
     "FIELDS",
@@ -140,44 +139,6 @@ class Inventory:
             )
         wanted = {name.lower() for name in names}
         return tuple(site for site in self.sites if site.name.lower() in wanted)
-
-
-def default_fleet_state_dir(inventory: str | os.PathLike[str]) -> pathlib.Path:
-    """``$XDG_STATE_HOME/ipo46xx/fleet/<inventory>-<hash>``: one folder per inventory file.
-
-    >>> default_fleet_state_dir("/srv/sites.toml").name.startswith("sites.toml-")
-    True
-    """
-    path = pathlib.Path(inventory).resolve()
-    tag = hashlib.sha256(str(path).encode()).hexdigest()[:8]
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", path.name)[:60]
-    return _fleet_home() / f"{slug}-{tag}"
-
-
-def _fleet_home() -> pathlib.Path:
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return pathlib.Path(base) / "ipo46xx" / "fleet"
-
-
-def fleet_journals_of(target_url: str) -> list[pathlib.Path]:
-    """The site folders, in the default fleet state folders, whose journal is of ``target_url``.
-
-    A card the fleet staged has no journal where single-site commands look first.
-
-    >>> fleet_journals_of("file:///nowhere/at/all")
-    []
-    """
-    found = []
-    for path in sorted(_fleet_home().glob("*/*/journal.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # not this target's, as far as anyone can tell
-        if isinstance(data, dict) and data.get("target") == target_url:
-            found.append(path.parent)
-    return found
 
 
 def load_inventory(path: str | os.PathLike[str]) -> Inventory:

@@ -41,6 +41,8 @@ from ..office.download import DEFAULT_TIMEOUT
 from .inventory import Inventory, Site, default_fleet_state_dir
 
 if TYPE_CHECKING:
+    from ..format.compare import Phones
+    from ..staging.changing import SettingEdit
     from ..staging.stager import Stager
     from ..storage import Storage
 
@@ -56,10 +58,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("cert", "status", "stage", "verify", "restore", "rollback")
+ACTIONS = ("cert", "status", "stage", "change", "verify", "restore", "rollback")
 """What a fleet run can do to each site."""
 
-CHANGING_ACTIONS = ("stage", "restore", "rollback")
+CHANGING_ACTIONS = ("stage", "change", "restore", "rollback")
 """The actions that change targets (they have a plan and a dry run)."""
 
 DEFAULT_JOBS = 8
@@ -178,13 +180,16 @@ def run_fleet(
     progress: Callable[[FleetProgress], None] | None = None,
     cancel: threading.Event | None = None,
     environ: Mapping[str, str] | None = None,
+    edits: Sequence[SettingEdit] = (),
+    phones: Phones | None = None,
 ) -> FleetResult:
     """Run ``action`` over the inventory's sites (or the named ones), ``jobs`` at a time.
 
     ``state_dir`` holds one journal folder per site (default: one folder per inventory
     file under the XDG state folder).  ``dry_run`` plans stage, restore or rollback and
     changes nothing.  ``environ`` is where ``password_env`` variables are looked up
-    (default: ``os.environ``).  ``days`` is the ``cert`` warning threshold.
+    (default: ``os.environ``).  ``days`` is the ``cert`` warning threshold.  ``change``
+    makes ``edits`` for the ``phones`` named on every site.
 
     >>> import tempfile
     >>> from ipo46xx.fleet.inventory import Inventory, Site
@@ -203,6 +208,8 @@ def run_fleet(
         raise InputError(f"--dry-run applies to {', '.join(CHANGING_ACTIONS)}, not {action}")
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise InputError(f"jobs must be a whole number of at least 1, not {jobs!r}")
+    if action == "change" and not edits:
+        raise InputError("fleet change needs the settings to change (--set NAME=VALUE ...)")
     selected = inventory.select(sites)
     if state_dir is not None:
         root = pathlib.Path(state_dir)
@@ -216,6 +223,7 @@ def run_fleet(
         dry_run=dry_run,
         days=days,
         environ=os.environ if environ is None else environ,
+        change=(tuple(edits), phones),
     )
     stop = cancel if cancel is not None else threading.Event()
     results = runner.run(selected, jobs, progress, stop)
@@ -233,12 +241,14 @@ class _Runner:
         dry_run: bool,
         days: int,
         environ: Mapping[str, str],
+        change: tuple[Sequence[SettingEdit], Phones | None] = ((), None),
     ) -> None:
         self.action = action
         self.root = root
         self.dry_run = dry_run
         self.days = days
         self.environ = environ
+        self.edits, self.phones = change
 
     def run(
         self,
@@ -394,21 +404,31 @@ class _Runner:
             verification = stager.verify()
             return verification.ok, verification.state, verification.message, verification
         if self.dry_run:
-            plan = stager.plan(action)
+            plan = (
+                stager.plan_change(self.edits, self.phones)
+                if action == "change"
+                else stager.plan(action)
+            )
             what = (
                 f"would {action}: {len(plan.steps)} step(s)"
                 if plan.steps
                 else "; ".join(plan.notes) or "nothing to do"
             )
             return True, self._state_of(stager), what, plan
-        if action == "stage":
+        if action == "change":
+            outcome = stager.change(self.edits, self.phones)
+            if not outcome.ok:
+                return False, outcome.state, "; ".join(outcome.problems), outcome
+        elif action == "stage":
             outcome = stager.stage()
         elif action == "restore":
             outcome = stager.restore()
         else:
             outcome = stager.rollback()
         quiet = ([f"already {outcome.state}; nothing to do"], ["the target was already as before"])
-        if outcome.done in quiet:
+        if outcome.done in quiet or (
+            len(outcome.done) == 1 and outcome.done[0].startswith("nothing")
+        ):
             message = outcome.done[0]
         else:
             message = f"{outcome.state}: {len(outcome.done)} step(s) done"

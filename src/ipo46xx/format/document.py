@@ -21,7 +21,7 @@ import attrs
 
 from ..errors import InputError
 from .grammar import parse_line
-from .statements import Statement
+from .statements import Statement, Tag
 
 __all__ = [
     "MAX_BYTES",
@@ -67,11 +67,16 @@ class Line:
 
 @attrs.frozen
 class Change:
-    """One line an edit changed: its number and its text before and after (no ending)."""
+    """One line an edit changed: its number and its text before and after (no ending).
+
+    ``kind`` is ``"replaced"`` or ``"inserted"`` (``old`` is then ``""``).  ``line`` numbers
+    the new document, which is the old one's numbering when no line was inserted.
+    """
 
     line: int
     old: str
     new: str
+    kind: str = "replaced"
 
 
 @attrs.frozen(repr=False)
@@ -133,6 +138,21 @@ class SettingsFile:
         """
         return [s for s in self._statements if s is not None]
 
+    @functools.cached_property
+    def program(self) -> tuple[tuple[Statement, ...], Mapping[str, int]]:
+        """The statements, and the index among them of each tag's first line: what a walk
+        through the file needs, worked out once per document.
+
+        >>> parse("# A\nGOTO A\n# A\n").program[1]
+        {'A': 0}
+        """
+        statements = tuple(s for s in self._statements if s is not None)
+        labels: dict[str, int] = {}
+        for index, statement in enumerate(statements):
+            if isinstance(statement, Tag):
+                labels.setdefault(statement.label, index)
+        return statements, labels
+
     def __iter__(self) -> Iterator[Line]:
         return iter(self.lines)
 
@@ -186,6 +206,64 @@ class SettingsFile:
             raw[number - 1] = _encode(text, self.encoding, f"{self.name} line {number}")
             statements[number - 1] = parse_line(text, number)
         return attrs.evolve(self, raw=tuple(raw), statements=tuple(statements))
+
+    def insert_lines(self, inserts: Mapping[int, Sequence[str]]) -> SettingsFile:
+        """A new document with each list of texts inserted after line number ``n`` (0: at
+        the top).  Every other line keeps its bytes; statements below are renumbered.
+
+        An inserted line takes the ending of the line it follows, or the file's most common
+        one; a file whose last line had no newline still ends without one.
+
+        >>> parse("SET A 1\\r\\nGET x.txt").insert_lines({1: ["SET B 2"]}).to_bytes()
+        b'SET A 1\\r\\nSET B 2\\r\\nGET x.txt'
+        """
+        for number in inserts:
+            if not (isinstance(number, int) and 0 <= number <= len(self._raw)):
+                raise InputError(
+                    f"{self.name} has {len(self._raw)} lines; cannot insert after {number}"
+                )
+        common = self.common_ending()
+        raw: list[bytes] = []
+        endings: list[bytes] = []
+        statements: list[Statement | None] = []
+
+        def add(texts: Sequence[str], ending: bytes) -> None:
+            for text in texts:
+                if "\r" in text or "\n" in text:
+                    raise InputError(f"{self.name}: an inserted line cannot contain a line break")
+                raw.append(_encode(text, self.encoding, f"{self.name} inserted line"))
+                endings.append(ending)
+                statements.append(parse_line(text, len(raw)))
+
+        add(inserts.get(0, ()), self._endings[0] if self._endings and self._endings[0] else common)
+        for index, (line, ending, statement) in enumerate(
+            zip(self._raw, self._endings, self._statements, strict=True)
+        ):
+            after = inserts.get(index + 1, ())
+            raw.append(line)
+            endings.append(ending if ending or not after else common)
+            moved = statement
+            if moved is not None and moved.line != len(raw):
+                moved = attrs.evolve(moved, line=len(raw))
+            statements.append(moved)
+            add(after, ending or common)
+        if raw and self._endings and not self._endings[-1]:
+            endings[-1] = b""  # the file ended without a newline; so does the new one
+        return attrs.evolve(
+            self, raw=tuple(raw), endings=tuple(endings), statements=tuple(statements)
+        )
+
+    def common_ending(self) -> bytes:
+        """The most common line ending of the file (LF for a file that has none).
+
+        >>> parse("A\\r\\nB\\r\\nC\\n").common_ending()
+        b'\\r\\n'
+        """
+        counts: dict[bytes, int] = {}
+        for ending in self._endings:
+            if ending:
+                counts[ending] = counts.get(ending, 0) + 1
+        return max(counts, key=counts.__getitem__) if counts else b"\n"
 
 
 @attrs.frozen

@@ -43,8 +43,8 @@ from .statements import (
     Malformed,
     SetStatement,
     Statement,
-    Tag,
 )
+from .variables import VARIABLES, phone_macaddr
 
 __all__ = [
     "MODEL_FAMILIES",
@@ -72,6 +72,10 @@ def _sig(value: str | None) -> str | None:
     return text
 
 
+def _macaddr(value: str | None) -> str | None:
+    return None if value is None else phone_macaddr(value)
+
+
 @attrs.frozen
 class Phone:
     """One phone profile: the values its ``$VARIABLES`` have.
@@ -84,7 +88,7 @@ class Phone:
     model: str | None = None
     group: int | str = 0
     sig: str | None = attrs.field(default=None, converter=_sig)
-    macaddr: str | None = None
+    macaddr: str | None = attrs.field(default=None, converter=_macaddr)
     sig_in_use: str | None = attrs.field(default=None, converter=_sig)
     variables: Mapping[str, str] = attrs.field(factory=dict)
     serialno: str | None = None
@@ -121,17 +125,22 @@ class Phone:
         key = name.lstrip("$").upper()
         for given, value in self.variables.items():
             if given.lstrip("$").upper() == key:
-                return value
-        known: dict[str, str | None] = {
-            "MODEL4": self.model4,
-            "MODEL": self.model,
-            "GROUP": str(self.group),
-            "SIG": _SIG_NUMBER.get(self.sig or ""),
-            "SIG_IN_USE": self.sig_in_use or self.sig,
-            "MACADDR": self.macaddr,
-            "SERIALNO": self.serialno,
-        }
-        return known.get(key)
+                # Phones write their MAC address one way, whatever the operator typed.
+                return phone_macaddr(value) if key == "MACADDR" else value
+        # An if-chain, not a dict: walks ask this on every IF line, for every profile.
+        if key == "MODEL4":
+            return self.model4
+        if key == "SIG_IN_USE":
+            return self.sig_in_use or self.sig
+        if key == "MODEL":
+            return self.model
+        if key == "GROUP":
+            return str(self.group)
+        if key == "SIG":
+            return _SIG_NUMBER.get(self.sig or "")
+        if key == "MACADDR":
+            return self.macaddr
+        return self.serialno if key == "SERIALNO" else None
 
     def describe(self) -> dict[str, str]:
         """The profile as plain strings, for reports."""
@@ -230,14 +239,6 @@ def substitute(
     return _VARIABLE.sub(replace, text), missing
 
 
-def _labels(doc: SettingsFile) -> dict[str, int]:
-    labels: dict[str, int] = {}
-    for index, statement in enumerate(doc.statements()):
-        if isinstance(statement, Tag):
-            labels.setdefault(statement.label, index)
-    return labels
-
-
 def evaluate(
     doc: SettingsFile, phone: Phone, loader: Loader | None = None, *, max_steps: int = 1_000_000
 ) -> Evaluation:
@@ -263,15 +264,15 @@ class _Walk:
         self.trace: list[Step] = []
         self.findings: list[Finding] = []
         self.name = ""
-        self.statements: list[Statement] = []
-        self.labels: dict[str, int] = {}
+        self.statements: tuple[Statement, ...] = ()
+        self.labels: Mapping[str, int] = {}
         self.index = 0
         self.jumped: set[tuple[str, str]] = set()
         self.loaded: set[str] = set()
 
     def enter(self, doc: SettingsFile, name: str) -> None:
-        self.name, self.statements, self.labels, self.index = name, doc.statements(), {}, 0
-        self.labels = _labels(doc)
+        statements, self.labels = doc.program
+        self.name, self.statements, self.index = name, statements, 0
         self.loaded.add(name)
 
     def note(self, statement: Statement, severity: str, code: str, message: str) -> None:
@@ -337,11 +338,18 @@ class _Walk:
                 f"operator {statement.operator!r} is not SEQ; phones skip this line",
             )
         elif actual is None:
+            name = statement.variable.lstrip("$").upper()
+            why = (
+                f"give it (--var {name}=VALUE) to follow the jump"
+                if name in VARIABLES
+                else "it is not a variable ipo46xx knows, and phones that lack it skip the line"
+            )
             self.note(
                 statement,
                 "info",
                 "unknown-variable",
-                f"{statement.variable} has no value for this phone; the line does nothing",
+                f"{statement.variable} has no value for this phone; the line does nothing "
+                f"here: {why}",
             )
         elif self.phone.matches(actual, statement.operand):
             return statement.label

@@ -10,7 +10,9 @@ Decisions that go beyond the guides, each on the side of safety:
 
 * Keywords match in any case (``set``, ``goto``).  A phone that honours a lower-case
   ``set trustcerts`` must see it blanked too; the linter flags the spelling.
-* Blanks (spaces or tabs) may stand before the keyword, for the same reason.
+* Blanks (spaces or tabs) may stand before the keyword or the ``#`` of a tag, for the
+  same reason: the guides say a statement *begins* the line and do not say whether
+  phones skip blanks first (unknown); the linter flags the indentation (``indented``).
 * A line that starts with a keyword but does not fit the statement becomes
   :class:`~ipo46xx.format.statements.Malformed`, never a comment: phones try to act on it.
 
@@ -193,11 +195,12 @@ STATEMENT_ELEMENTS: dict[str, pp.Regex] = {kind: _element(kind) for kind in _PAT
 """One pyparsing element per statement kind, keyed ``SET``, ``ADD``, ``IF``, ``GOTO``,
 ``GET`` and ``TAG``; each parse action yields the statement (numbered line 1)."""
 
+# Blanks may stand before a tag as before a keyword (the same decision, same reason).
 _STARTS = pp.Regex(
     _INDENT
-    + "(?:"
+    + "(?:(?:"
     + "|".join(rf"(?P<{k}>(?i:{k}))" for k in KEYWORDS)
-    + r")(?=[ \t]|\Z)|(?P<TAG>#) ",
+    + r")(?=[ \t]|\Z)|(?P<TAG>#) )",
     flags=re.DOTALL,
 )
 _STARTS.leave_whitespace()

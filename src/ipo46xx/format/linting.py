@@ -16,7 +16,16 @@ value-too-long         error     a value over 255 characters
 trustcerts-format      error     TRUSTCERTS entries with blanks, empty entries or quotes
 typographic-quotes     error     curly quotes, which phones do not take for quotes
 unbalanced-quote       error     an opening quote never closed, or a quote mid-value
-quoted-list            warning   ``"a","b"``: a list written as quoted items
+quoted-list            error     ``"a","b"``: a list written as quoted items; phones read ``a``
+set-equals             error     ``SET NAME=value``, which sets no parameter a phone knows
+missing-set            error     a known parameter without ``SET`` (a comment to phones);
+                                 a warning when the word only looks like a parameter
+utf-16                 error     UTF-16 text, which phones cannot read (the only finding)
+template               error     an unrendered template (the only finding, once a file)
+byte-order-mark        warning   a UTF-8 byte-order mark before line 1
+indented               warning   blanks before a statement, or a tag a jump lands on
+never-matches          warning   an IF value no phone ipo46xx knows reports
+set-variable           warning   SET of a variable a later IF tests (effect undocumented)
 value-on-next-line     warning   a bare SET NAME followed by a line that looks like its value
 unquoted-blank         warning   an unquoted value with blanks; phones read its first word
 malformed-tag          warning   ``#TAG`` without the space, which phones read as a comment
@@ -31,9 +40,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .conditions import check_conditions
 from .document import SettingsFile
 from .evaluation import Finding
-from .phonemodels import MODELS
+from .linecheck import check_lines, unreadable
 from .statements import (
     AddStatement,
     Assignment,
@@ -53,18 +63,8 @@ _Add = Callable[[int, str, str, str], None]
 _CURLY = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb"
 _TAG_LIKE = re.compile(r"[ \t]*#([A-Za-z0-9_][^ \t#]*)[ \t]*\Z")
 _VALUE_LIKE = re.compile(r'[ \t]*"')
+_EQUALS = re.compile(r"[ \t]*\S+[ \t]+([^ \t=]+)[ \t]*=[ \t]*(.*?)[ \t]*\Z")
 _MORE_ITEMS = re.compile(r'(?:,"[^"]*")+[ \t]*')
-# What known phones report, per variable, keyed by the case-folded value.
-_KNOWN: dict[str, dict[str, str]] = {
-    variable: {getattr(row, field).casefold(): getattr(row, field) for row in MODELS}
-    for variable, field in (
-        ("$MODEL4", "model4"),
-        ("$MODEL", "model"),
-        ("$SIG_IN_USE", "sig_in_use"),
-    )
-}
-_IGNORING = sorted({row.family for row in MODELS if row.seq_ignores_case})
-_EXACT = sorted({row.family for row in MODELS if not row.seq_ignores_case})
 
 
 def lint(doc: SettingsFile) -> list[Finding]:
@@ -74,6 +74,9 @@ def lint(doc: SettingsFile) -> list[Finding]:
     >>> [f.code for f in lint(parse("GOTO NOWHERE\\n"))]
     ['undefined-tag']
     """
+    whole = unreadable(doc)
+    if whole is not None:
+        return [whole]
     findings: list[Finding] = []
     statements = doc.statements()
 
@@ -107,7 +110,9 @@ def lint(doc: SettingsFile) -> list[Finding]:
     _check_flow(statements, labels, add)
     for statement in statements:
         _check_statement(doc, statement, add)
+    check_conditions(statements, add)
     _check_lines(doc, labels, add)
+    check_lines(doc, {labels[label] for label in jumped if label in labels}, add)
     findings.sort(key=lambda f: (f.line, f.code))
     return findings
 
@@ -246,7 +251,6 @@ def _check_statement(doc: SettingsFile, statement: Statement, add: _Add) -> None
         for word in (statement.operator, statement.goto_keyword):
             if word != word.upper():
                 add(line, "info", "lowercase-keyword", f"'{word}' is written in lower case")
-        _check_seq_case(statement, add)
         if any(c in _CURLY for c in statement.operand):
             add(
                 line,
@@ -260,27 +264,28 @@ def _check_statement(doc: SettingsFile, statement: Statement, add: _Add) -> None
         add(line, "error", "typographic-quotes", "curly quotes in the file name")
 
 
-def _check_seq_case(statement: IfStatement, add: _Add) -> None:
-    # The guides disagree on case: the outcome differs per family only for an operand
-    # that equals a known value when case is ignored, and not otherwise.
-    known = _KNOWN.get(statement.variable.upper())
-    if known is None or statement.operator.upper() != "SEQ":
-        return
-    match = known.get(statement.operand.casefold())
-    if match is None or match == statement.operand:
-        return
+def _set_equals(doc: SettingsFile, statement: Assignment, add: _Add) -> bool:
+    # 'SET TFTP_SERVER=10.2.248.2' names a parameter 'TFTP_SERVER=10.2.248.2': none.
+    if "=" not in statement.name and (statement.quoted or statement.value[:1] != "="):
+        return False
+    parts = _EQUALS.match(doc.line(statement.line).text)
+    fix = ""
+    if parts is not None:
+        fix = f": write {statement.keyword.upper()} " + " ".join(p for p in parts.groups() if p)
     add(
         statement.line,
-        "warning",
-        "seq-case",
-        f"{statement.operand!r} matches {match} only where SEQ ignores case: "
-        f"{', '.join(_IGNORING)} phones take this jump, {', '.join(_EXACT)} phones never do; "
-        f"write {match}",
+        "error",
+        "set-equals",
+        "phones set no parameter from this line: a blank, not '=', goes between the name "
+        f"and the value{fix}",
     )
+    return True
 
 
 def _check_value(doc: SettingsFile, statement: Assignment, add: _Add) -> None:
     line, value, name = statement.line, statement.value, statement.name.upper()
+    if _set_equals(doc, statement, add):
+        return
     if len(value) > MAX_VALUE_LENGTH:
         add(
             line,
@@ -326,10 +331,10 @@ def _check_value(doc: SettingsFile, statement: Assignment, add: _Add) -> None:
         items = [value, *re.findall(r'"([^"]*)"', statement.trailing)]
         add(
             line,
-            "warning",
+            "error",
             "quoted-list",
-            f"{name} is written as quoted items, as IP Office writes some lists; the guides "
-            f"quote a value whole, and a phone that follows them reads only {value!r}: "
+            f"{name} is written as quoted items; the guides quote a value whole, so phones "
+            f"read only {value!r}: "
             f'write {statement.keyword.upper()} {statement.name} "{",".join(items)}"',
         )
     elif statement.quoted and '"' in statement.trailing:

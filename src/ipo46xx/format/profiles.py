@@ -13,7 +13,7 @@ def phone_profiles() -> list[Phone]:
     """One phone per row of the model table (model and signalling), group 0.
 
     >>> [profile_name(p) for p in phone_profiles()][:2]
-    ['1603 H323', '1608 H323']
+    ['1603 H323', '1603 SIP']
     """
     return [Phone.for_model(row) for row in MODELS]
 

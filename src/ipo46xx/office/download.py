@@ -13,15 +13,15 @@ import contextlib
 import hashlib
 import http.client
 import logging
-import re
 import socket
 import ssl
 import threading
-import time
 import urllib.parse
 
 from ..errors import FetchError, InputError, NotServedError
-from ..logfilter import has_password, redact_address, split_url
+from ..logfilter import redact_address
+from .address import SETTINGS_NAME, settings_url, split_address
+from .limits import DEADLINE_FACTOR, DEFAULT_TIMEOUT, MAX_TIMEOUT, Deadline, check_timeout
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
@@ -40,143 +40,7 @@ __all__ = [
     "settings_url",
 ]
 
-DEFAULT_TIMEOUT = 15.0
-"""Seconds to wait for the IP Office to connect and to answer."""
-
-DEADLINE_FACTOR = 4
-"""A site's deadline, unless given, is this many times the time limit of one download."""
-
-MAX_TIMEOUT = 3600.0
-"""The longest time limit taken: an hour is more than any IP Office needs, and far below
-what a timer can hold (``threading.TIMEOUT_MAX``)."""
-
-
-SETTINGS_NAME = "46xxsettings.txt"
-
 log = logging.getLogger(__name__)
-
-
-def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
-    """The URL of a file on an IP Office given as an address or base URL.
-
-    >>> settings_url("192.168.42.1")
-    'http://192.168.42.1/46xxsettings.txt'
-    >>> settings_url("https://192.168.42.1:411/")
-    'https://192.168.42.1:411/46xxsettings.txt'
-    >>> settings_url("http://ipo/46xxsettings.txt")
-    'http://ipo/46xxsettings.txt'
-    """
-    text = address.strip()
-    if not text:
-        raise InputError("the IP Office address is empty; give an address such as 192.168.42.1")
-    if "://" not in text:
-        if _BARE_IPV6.match(text):
-            text = f"[{text}]"  # a bare IPv6 address; a URL writes it in brackets
-        text = "http://" + text
-    parts = _split(text)
-    if parts.scheme not in ("http", "https"):
-        raise InputError(
-            f"{redact_address(address)}: the IP Office is reached over http:// or https://, "
-            f"not {parts.scheme}://"
-        )
-    if not parts.hostname:
-        raise InputError(
-            f"{redact_address(address)}: no host; give an address such as 192.168.42.1"
-        )
-    path = parts.path
-    if path.rsplit("/", 1)[-1].lower().endswith(".txt"):
-        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-    return urllib.parse.urlunsplit(
-        (parts.scheme, parts.netloc, path.rstrip("/") + "/" + name, "", "")
-    )
-
-
-_BARE_IPV6 = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[\w.-]+)?\Z")
-
-
-def _split(url: str) -> urllib.parse.SplitResult:
-    """``url`` split, or one line on what is wrong with it; a password is never echoed."""
-    shown = redact_address(url)
-    if has_password(url):  # first: what follows may fail to parse, and must not echo it
-        raise InputError(
-            f"{shown}: the address contains a password; the IP Office's file service needs "
-            "none, and a password on the command line ends up in shell history and logs. "
-            "Remove user:password@ from it"
-        )
-    if any(c.isspace() or not c.isprintable() for c in url):
-        raise InputError(
-            f"{shown!r}: an address holds no space or control character; check what you "
-            "gave (a space in a path is written %20)"
-        )
-    parts = split_url(url, "http://[2001:db8::1]:8080/")
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0 and re.search(r":[^\]]*\Z", parts.netloc):
-        raise InputError(f"{shown}: the port must be a number from 1 to 65535")
-    return parts
-
-
-def check_timeout(timeout: object) -> float:
-    """``timeout`` when it is a usable time limit in seconds; else an :class:`InputError`.
-
-    >>> check_timeout(1e10)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    ipo46xx.errors.InputError: the download time limit must be more than 0 and at most 3600 ...
-    """
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not 0 < timeout <= MAX_TIMEOUT
-    ):
-        raise InputError(
-            f"the download time limit must be more than 0 and at most {MAX_TIMEOUT:g} "
-            f"seconds, not {timeout!r}"
-        )
-    return float(timeout)
-
-
-class Deadline:
-    """The time all the requests of one site may take together, from its creation on.
-
-    ``--timeout`` bounds one download; an IP Office that answers each of many requests
-    just in time would still hold a site for minutes.  A run asks ``limit()`` for the
-    time limit of its next request.
-
-    >>> Deadline(60).limit(15, "http://ipo/46xxsettings.txt")
-    15
-    """
-
-    def __init__(self, seconds: float) -> None:
-        usable = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
-        if not usable or not 0 < seconds <= MAX_TIMEOUT:
-            raise InputError(
-                f"the deadline must be more than 0 and at most {MAX_TIMEOUT:g} seconds, "
-                f"not {seconds!r}"
-            )
-        self.seconds = float(seconds)
-        self._end = time.monotonic() + self.seconds
-
-    def passed(self) -> bool:
-        """True once the time is up."""
-        return time.monotonic() >= self._end
-
-    def limit(self, timeout: float, url: str) -> float:
-        """The time limit of the next request to ``url``; its error when none is left."""
-        left = self._end - time.monotonic()
-        if left <= 0:
-            raise self.error(url)
-        return min(timeout, left)
-
-    def error(self, url: str) -> FetchError:
-        """What to say when a request to ``url`` met the deadline."""
-        return FetchError(
-            f"{url}: stopped at the site's deadline of {self.seconds:g} s (its requests "
-            "together took that long); check the IP Office's load and the network, or allow "
-            "more time with --deadline"
-        )
 
 
 def normalize_pin(pin: str) -> str:
@@ -289,7 +153,7 @@ def download(
     ipo46xx.errors.InputError: the download time limit must be more than 0 and at most 3600 ...
     """
     check_timeout(timeout)
-    parts = _split(url)
+    parts = split_address(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(f"{redact_address(url)}: only http:// and https:// URLs can be fetched")
     wanted = normalize_pin(pin) if pin is not None else None

@@ -1,4 +1,4 @@
-"""Tell a settings file from things that are not: HTML pages and binary data.
+"""Tell a settings file from things that are not: HTML pages, UTF-16 text, binary data.
 
 A login or error page, a firmware image or a picture given by mistake must be refused
 before anything parses, edits or stages it.  This knows nothing of the file format.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from ..format.document import MAX_BYTES
+from ..format.linecheck import UTF16_ADVICE, looks_utf16
 
 __all__ = ["MAX_BYTES", "not_settings_reason"]
 
@@ -36,6 +37,8 @@ def not_settings_reason(data: bytes, content_type: str = "") -> str | None:
         return "an HTML page"
     if "json" in content_type.lower() or _is_json(data):
         return "a JSON document"
+    if looks_utf16(sample):
+        return f"UTF-16 text ({UTF16_ADVICE})"
     # Real files may hold a stray NUL or form feed, never many control bytes.
     control = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13))
     if control * 20 > len(sample):

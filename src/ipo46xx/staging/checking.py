@@ -12,6 +12,7 @@ from ..errors import Ipo46xxError, StateError
 from ..format.document import parse, unified_diff
 from ..format.trustlist import trustcerts
 from ..storage import digest_of
+from .change_run import verify_change
 from .results import NEW, RESTORED, ROLLED_BACK, STAGED, Status, Verification
 from .run import Run, recorded_ports
 from .survey import deciding_lines
@@ -64,6 +65,8 @@ def verify(run: Run) -> Verification:
     """Download what the IP Office serves now; is it what the journal expects, and will
     the phones trust the certificate the IP Office presents?"""
     journal = run.require(run.journal(), "verify")
+    if journal.data.get("run") == "change":
+        return verify_change(run.office(), journal)
     served = run.office().fetch()
     digest = digest_of(served)
     state = journal.state

@@ -38,7 +38,9 @@ class Engine:
 
     def units(self, journal: Journal | None) -> list[Unit]:
         """``46xxsettings.txt`` first (restore learns the new root CA there), then every
-        other file of the chain this run holds."""
+        other file of the chain this run holds; for a change run, the files it changes."""
+        if journal is not None and journal.data.get("units") is not None:
+            return [Unit(name) for name in journal.data["units"]]  # a change run's files
         extras = list(journal.data.get("extras") or []) if journal is not None else []
         return [Unit()] + [Unit(name) for name in extras]
 

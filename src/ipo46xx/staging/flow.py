@@ -25,6 +25,7 @@ __all__ = [
     "Unit",
     "View",
     "changed",
+    "decide_change",
     "decide_restore",
     "decide_rollback",
     "decide_stage",
@@ -53,6 +54,7 @@ class Action:
     name: str = ""
     target: str = ""
     kind: str = ""  # journal copy to write
+    label: str = ""  # what the written copy is, where "kind" alone would mislead
 
     def describe(self, where: str) -> str:
         """The action in words, for plans, journals and people.
@@ -63,11 +65,14 @@ class Action:
         if self.op == "rename":
             return f"rename {self.name} to {self.target} on {where} (never over an existing file)"
         if self.op == "write":
-            what = {
-                "staged": "the edited file (TRUSTCERTS blanked)",
-                "restored": "the administrator's file with the new root CA name",
-                "original": "the administrator's original file from the journal",
-            }[self.kind.partition("@")[0]]
+            what = (
+                self.label
+                or {
+                    "staged": "the edited file (TRUSTCERTS blanked)",
+                    "restored": "the administrator's file with the new root CA name",
+                    "original": "the administrator's original file from the journal",
+                }[self.kind.partition("@")[0]]
+            )
             return f"write {what} as {self.name} on {where} (atomic), then read it back"
         if self.op == "remove":
             return f"remove {self.name} from {where}"
@@ -221,6 +226,40 @@ def decide_stage(view: View, expect: Expect) -> Action | None:
         if txt == expect.staged:
             return None
     raise changed(view, expect, "stage")
+
+
+def decide_change(view: View, expect: Expect) -> Action | None:
+    """Change a setting: park the file as ``.bak`` (if there was one), write the changed
+    file, then drop the ``.bak`` (the journal keeps the original for rollback).
+
+    A file the change creates (``46xxspecials.txt`` where there was none) is just written.
+
+    >>> decide_change({SETTINGS: "o", BACKUP: None}, Expect(original="o", staged="c")).step
+    'park'
+    >>> decide_change({SETTINGS: "c", BACKUP: "o"}, Expect(original="o", staged="c")).step
+    'remove-backup'
+    """
+    txt, bak = view[SETTINGS], view[BACKUP]
+    if expect.original:
+        if bak == expect.original:
+            if txt is None:
+                return Action("write", "write", SETTINGS, kind="staged", label=_CHANGED)
+            if txt == expect.staged:
+                return Action("remove-backup", "remove", BACKUP)
+        elif bak is None:
+            if txt == expect.original:
+                return Action("park", "rename", SETTINGS, BACKUP)
+            if txt == expect.staged:
+                return None
+    elif bak is None:
+        if txt is None:
+            return Action("write", "write", SETTINGS, kind="staged", label=_CHANGED)
+        if txt == expect.staged:
+            return None
+    raise changed(view, expect, "change")
+
+
+_CHANGED = "the file with the change"
 
 
 def decide_restore(view: View, expect: Expect) -> Action | None:

@@ -31,7 +31,17 @@ log = logging.getLogger(__name__)
 
 JOURNAL = "journal.json"
 FORMAT = 1
-STATES = ("new", "staging", "staged", "restoring", "restored", "rolling-back", "rolled-back")
+STATES = (
+    "new",
+    "staging",
+    "staged",
+    "restoring",
+    "restored",
+    "changing",
+    "changed",
+    "rolling-back",
+    "rolled-back",
+)
 KINDS = ("served", "original", "staged", "restored", "regenerated")
 _PER_FILE = ("original", "staged", "restored")  # kinds kept for each other file of a run
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
@@ -324,8 +334,22 @@ def _problem(data: object) -> str | None:
         and all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
     ):
         return "mapping is not an object of names to names"
+    if data.get("run", "advisory") not in ("advisory", "change"):
+        return f"run is {data.get('run')!r}, not advisory or change"
+    request = data.get("request")
+    if request is not None and not (
+        isinstance(request, dict)
+        and isinstance(request.get("edits"), list)
+        and all(
+            isinstance(e, list) and len(e) == 3 and all(isinstance(x, str) for x in e)
+            for e in request["edits"]
+        )
+        and isinstance(request.get("phones"), (dict, type(None)))
+    ):
+        return "request is not an object of settings and phones"
     for key, kind, what in (
         ("extras", str, "file names"),
+        ("units", str, "file names"),
         ("tls_ports", int, "port numbers"),
         ("warnings", str, "sentences"),
         ("had_root_ca", str, "phone profiles"),
@@ -338,9 +362,9 @@ def _problem(data: object) -> str | None:
             return f"{key} is not a list of {what}"
     if data.get("trusted") not in (True, False, None):
         return "trusted is not true, false or null"
-    extras = data.get("extras", [])
+    extras = [*data.get("extras", []), *data.get("units", [])]
     if any(not _PLAIN.match(name) for name in extras):
-        return "extras holds a name that is not a plain file name"
+        return "extras or units holds a name that is not a plain file name"
     files = data.get("files")
     if not isinstance(files, dict):
         return "files is not an object"

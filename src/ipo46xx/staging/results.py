@@ -10,9 +10,13 @@ from typing import TYPE_CHECKING
 import attrs
 
 if TYPE_CHECKING:
+    from ..format.compare import Comparison
     from ..office.trust import TrustReport
 
 __all__ = [
+    "CHANGED",
+    "CHANGE_FROM",
+    "CHANGING",
     "NEW",
     "RESTORED",
     "RESTORING",
@@ -29,10 +33,13 @@ __all__ = [
 
 NEW, STAGING, STAGED = "new", "staging", "staged"
 RESTORING, RESTORED = "restoring", "restored"
+CHANGING, CHANGED = "changing", "changed"
 ROLLING_BACK, ROLLED_BACK = "rolling-back", "rolled-back"
 
 # A journal left in NEW stopped before the target was touched: stage starts over.
-STAGE_FROM = (NEW, STAGING, RESTORED, ROLLED_BACK)
+STAGE_FROM = (NEW, STAGING, RESTORED, CHANGED, ROLLED_BACK)
+# A change run starts on a card with no run under way (or continues its own).
+CHANGE_FROM = (NEW, CHANGING, RESTORED, CHANGED, ROLLED_BACK)
 
 
 @attrs.frozen
@@ -43,6 +50,8 @@ class Plan:
     steps: list[str]
     diff: str
     notes: list[str]
+    effect: Comparison | None = None
+    """For a change: what each phone profile gets differently, through the whole chain."""
 
 
 @attrs.frozen

@@ -17,7 +17,16 @@ from .engine import Engine
 from .flow import BACKUP
 from .journal import Journal, default_state_dir
 from .restoring import prepare_restore
-from .results import RESTORED, RESTORING, ROLLED_BACK, ROLLING_BACK, STAGED, STAGING
+from .results import (
+    CHANGED,
+    CHANGING,
+    RESTORED,
+    RESTORING,
+    ROLLED_BACK,
+    ROLLING_BACK,
+    STAGED,
+    STAGING,
+)
 
 __all__ = ["Run", "recorded_ports"]
 
@@ -142,6 +151,9 @@ class Run:
             "run restore (or rollback)",
             RESTORING: "restore was interrupted: run restore again to finish it, or rollback",
             RESTORED: "the run is complete: stage starts a new one",
+            CHANGING: "change was interrupted: run the same change again to finish it, or rollback",
+            CHANGED: "the change is on the card: verify checks what the phones get, rollback "
+            "undoes it, and stage or change starts a new run",
             ROLLING_BACK: "rollback was interrupted: run rollback again",
             ROLLED_BACK: "the target was rolled back: stage starts a new run",
         }.get(state, "")

@@ -39,12 +39,22 @@ from ..office.download import (
     settings_url,
 )
 from ..storage import Storage
+from .change_run import change, plan_change
 from .checking import certificates, served_check, status, verify
-from .flow import BACKUP, SETTINGS, Unit, decide_restore, decide_rollback, decide_stage
+from .flow import (
+    BACKUP,
+    SETTINGS,
+    Unit,
+    decide_restore,
+    decide_rollback,
+    decide_stage,
+)
 from .journal import Journal, state_lock
 from .planning import plan, prepare_stage
 from .restoring import PutBack
 from .results import (
+    CHANGED,
+    CHANGING,
     NEW,
     RESTORED,
     RESTORING,
@@ -62,9 +72,13 @@ from .run import Run, recorded_ports
 from .survey import deciding_lines
 
 if TYPE_CHECKING:
+    from ..format.compare import Phones
     from ..office.certificates import CertificateReport
+    from .changing import SettingEdit
 
 __all__ = [
+    "CHANGED",
+    "CHANGING",
     "NEW",
     "RESTORED",
     "RESTORING",
@@ -287,6 +301,28 @@ class Stager:
                 done or ["nothing to roll back: the target was already as it was before stage"],
                 "",
             )
+
+    def plan_change(self, edits: Sequence[SettingEdit], phones: Phones | None = None) -> Plan:
+        """What :meth:`change` would do now: its steps, the diff of each file and the
+        effect on every phone profile; changes nothing."""
+        return plan_change(self._run, edits, phones)
+
+    def change(self, edits: Sequence[SettingEdit], phones: Phones | None = None) -> Outcome:
+        """Change settings for exactly the phones named, in the file of the card that decides
+        them, with the journal, ``.bak`` and read-back of ``stage``; then check that the IP
+        Office serves exactly that change.  Rollback undoes it byte for byte.
+
+        >>> from ipo46xx.storage import MemoryStorage
+        >>> from ipo46xx.emulator import IpOfficeEmulator
+        >>> from ipo46xx.staging.changing import SettingEdit
+        >>> import tempfile
+        >>> card = MemoryStorage()
+        >>> with IpOfficeEmulator(card) as ipo:
+        ...     stager = Stager(ipo.url, card, tempfile.mkdtemp())
+        ...     stager.change([SettingEdit.parse("SNTPSRVR=10.0.0.5")]).state, card.list()
+        ('changed', ['46xxspecials.txt'])
+        """
+        return change(self._run, edits, phones)
 
     def _begin_stage(self, url: str) -> tuple[Journal, str]:
         if self.storage.exists(BACKUP):

@@ -71,7 +71,8 @@ def next_steps(state: str, stager: Stager, tls: str = "", trusted: bool | None =
         ]
     if state == "rolled-back":
         return [
-            "The target is as it was before stage. Restart the phones if they read the staged file."
+            "The target is as it was before the run. Restart the phones if they read what the run "
+            "wrote."
         ]
     if state in ("staging", "restoring", "rolling-back"):
         action = {"staging": "stage", "restoring": "restore", "rolling-back": "rollback"}[state]

@@ -191,7 +191,7 @@ def verify_change(office: IpOffice, journal: Journal) -> Verification:
 
     edits, phones = recorded_request(journal)
     asked = ", ".join(e.describe() for e in edits)
-    whom = phones.describe() if phones is not None else "every phone"
+    whom = f"the phones named ({phones.describe()})" if phones is not None else "every phone"
     if journal.state == CHANGED:
         problems, missing = check_served(office, journal)
         digest = digest_of(office.fetch())
@@ -211,7 +211,8 @@ def verify_change(office: IpOffice, journal: Journal) -> Verification:
         return Verification(
             True,
             CHANGED,
-            f"the IP Office serves the change: {whom} get {asked}, and no other phone gets "
+            f"the IP Office serves the change: {whom} {'gets' if phones is None else 'get'} "
+            f"{asked}, and no other phone gets "
             "anything different",
             digest,
             "",

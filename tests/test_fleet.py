@@ -442,6 +442,6 @@ def test_fleet_cert_sorts_the_soonest_expiry_first_and_fails_the_bad_ones(
         sites = {s["name"]: s for s in report["sites"]}
         assert [n for n, s in sites.items() if s["ok"]] == ["healthy"]
         assert sites["soon"]["endpoints"][0]["days_left"] in (29, 30)
-        assert sites["advisory"]["problems"] and sites["gone"]["exit"] == 1
+        assert sites["advisory"]["problems"] and sites["gone"]["exit"] == 2  # as `cert`
         assert report["summary"] == {"total": 4, "ok": 1, "failed": 3, "not_run": 0}
         assert not (tmp_path / "j").exists()  # cert reads no journal and writes none

@@ -109,6 +109,15 @@ def _exit_status(exc: BaseException) -> int:
     return EXIT_STATE if isinstance(exc, (StateError, JournalError)) else EXIT_INPUT
 
 
+def _where_it_stopped(args: argparse.Namespace) -> str:
+    """Where to look after Ctrl-C: only a command that changes a target has a journal."""
+    if args.command in staging.CHANGING:
+        return "; `ipo46xx status` tells where it stopped"
+    if args.command == "fleet" and args.action in fleet.CHANGING:
+        return "; `ipo46xx fleet status` tells where each site stopped"
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     for stream in (sys.stdout, sys.stderr):
@@ -130,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err(f"ipo46xx {args.command}: error: {exc}")
         return _exit_status(exc)
     except KeyboardInterrupt:
-        err(f"ipo46xx {args.command}: interrupted; `ipo46xx status` tells where it stopped")
+        err(f"ipo46xx {args.command}: interrupted{_where_it_stopped(args)}")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK  # the reader (head, less) went away

@@ -106,10 +106,23 @@ def add_tls(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
+        type=seconds,
         default=15.0,
-        help="the most one download may take, in all (default 15)",
+        help="the most one download may take, in all (default 15, at most 3600)",
     )
+
+
+def seconds(text: str) -> float:
+    """``--timeout``'s value: a number of seconds above 0, at most an hour."""
+    from ..office.download import check_timeout  # noqa: PLC0415
+
+    try:
+        return check_timeout(float(text))
+    except ValueError:  # InputError is one too
+        # argparse names the option and exits 2 on this error
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most 3600"
+        ) from None
 
 
 def tls_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -135,6 +148,8 @@ def tls_flags(args: argparse.Namespace) -> str:
         flags += f" --pin {args.pin}"
     if getattr(args, "timeout", 15.0) != 15.0:
         flags += f" --timeout {args.timeout:g}"
+    if getattr(args, "deadline", None) is not None:
+        flags += f" --deadline {args.deadline:g}"
     return flags
 
 

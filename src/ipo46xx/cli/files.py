@@ -305,6 +305,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     variables = _variables(args.var)
     doc = load_input(args.file, args)
     if args.all_models:
+        if args.model:
+            raise UsageError("--all-models evaluates every model: drop --model, or --all-models")
         if not args.setting:
             raise UsageError("--all-models prints one setting for every model: add --setting NAME")
         rows = []
@@ -340,6 +342,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not args.model:
         raise UsageError("give the phone: --model 9611 (or --all-models --setting NAME)")
     known = find_model(args.model)
+    if known is None:
+        err(
+            f"ipo46xx eval: warning: model {args.model!r} is in no table ipo46xx knows "
+            "(ipo46xx eval FILE --all-models --setting NAME lists them): what it reports "
+            "as $MODEL is unknown, so it is evaluated as given"
+            + ("" if "MODEL" in variables else "; set it with --var MODEL=... if you know it")
+        )
     phone = Phone(
         args.model,
         model=variables.get("MODEL") or (known.model if known else None),

@@ -59,7 +59,8 @@ def register(command: Command) -> None:
         "--inventory",
         metavar="FILE",
         required=True,
-        help="the sites: a .toml ([[site]] tables) or .csv (a header row) file",
+        help="the sites: a .toml ([[site]] tables) or .csv (a header row) file; each site's "
+        "requests to its IP Office stop after 4 times its timeout, in all",
     )
     sub.add_argument(
         "--jobs",
@@ -254,7 +255,7 @@ def _run(
         )
     except KeyboardInterrupt:
         progress.end()
-        _print_abandoned(args.action, sites, progress)
+        _print_abandoned(args, sites, progress, dry_run=dry_run)
         return None
     finally:
         _restore(previous)
@@ -350,7 +351,9 @@ def _print_table(action: str, results: Sequence[SiteResult], *, dry_run: bool) -
         out(f"not run (stopped by Ctrl-C): {', '.join(not_run)}; run the same command again")
 
 
-def _print_abandoned(action: str, sites: Sequence[Site], progress: _Progress) -> None:
+def _print_abandoned(
+    args: argparse.Namespace, sites: Sequence[Site], progress: _Progress, *, dry_run: bool
+) -> None:
     from .report import result_word  # noqa: PLC0415
 
     rows = []
@@ -362,10 +365,21 @@ def _print_abandoned(action: str, sites: Sequence[Site], progress: _Progress) ->
             rows.append([site.name, "?", "abandoned", "stopped mid-run; `fleet status` tells"])
         else:
             rows.append([site.name, "", "not run", ""])
+    if args.json:  # a script reading the JSON still gets JSON
+        entries = []
+        for name, state, word, detail in rows:
+            result = progress.finished.get(name)
+            if result is not None:
+                entries.append(site_json(result) | {"result": word})
+            else:
+                entries.append({"name": name, "ok": False, "state": state or None})
+                entries[-1] |= {"exit": None, "result": word, "message": detail}
+        print_json({"action": args.action, "dry_run": dry_run, "abandoned": True, "sites": entries})
+        return
     _table(["site", "state", "result", "detail"], rows)
     out(
-        f"fleet {action} abandoned by a second Ctrl-C; the journals record where each site "
-        "stopped: run the same command again to finish, or `fleet status` to see"
+        f"fleet {args.action} abandoned by a second Ctrl-C; the journals record where each "
+        "site stopped: run the same command again to finish, or `fleet status` to see"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from .common import (
     out,
     parse_mapping,
     print_json,
+    seconds,
     tls_flags,
     tls_options,
     warn_insecure,
@@ -54,11 +56,16 @@ EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --hel
 }
 
 
+CHANGING = ("stage", "change", "restore", "rollback")
+"""The commands of this family that change a target (and keep a journal of it)."""
+
+
 def open_target(args: argparse.Namespace) -> Storage:
     """The ``--target`` storage; the SMB password from the environment or a prompt."""
     from ..errors import InputError  # noqa: PLC0415
-    from ..storage import PASSWORD_VARIABLE, open_storage  # noqa: PLC0415
+    from ..storage import PASSWORD_VARIABLE, open_storage, target_key  # noqa: PLC0415
 
+    target_key(args.target)  # a malformed URL, or one with a password, before any prompt
     password = None
     if args.target.lower().startswith("smb://") and PASSWORD_VARIABLE not in os.environ:
         if not sys.stdin.isatty():
@@ -73,7 +80,11 @@ def open_target(args: argparse.Namespace) -> Storage:
         except EOFError:  # Ctrl-D at the prompt: no password, so no connection
             raise InputError(f"no password given for {args.target}; nothing was done") from None
     return open_storage(
-        args.target, username=args.smb_user, password=password, encrypt=args.encrypt
+        args.target,
+        username=args.smb_user,
+        password=password,
+        encrypt=args.encrypt,
+        password_from="typed at the prompt",
     )
 
 
@@ -86,13 +97,9 @@ def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
         storage,
         args.state_dir,
         tls_ports=getattr(args, "tls_port", None) or (),
+        deadline=getattr(args, "deadline", None),
         **tls_options(args),
     )
-
-
-def _print_plan(stager: Stager, action: str, mapping: dict[str, str] | None = None) -> bool:
-    """Print the plan; True when it changes anything."""
-    return print_plan(stager, stager.plan(action, mapping))
 
 
 def print_plan(stager: Stager, plan: Plan) -> bool:
@@ -177,9 +184,11 @@ def _changing(action: str) -> Handler:
         try:
             stager = _stager(args, storage)
             mapping = parse_mapping(getattr(args, "replace", None)) or None
+            # The plan first: an IP Office that does not answer is waited for once, here.
+            plan = stager.plan(action, mapping)
             if action == "stage":
                 _print_certificates(stager)
-            changes = _print_plan(stager, action, mapping)
+            changes = print_plan(stager, plan)
             if args.dry_run:
                 out("dry run: nothing was changed")
                 return EXIT_OK
@@ -249,10 +258,20 @@ def _ask(args: argparse.Namespace, question: Any) -> Any:
 
 def status_steps(status: Status, stager: Stager, tls: str = "") -> list[str]:
     """The next steps ``status`` prints for a run (or for a target without one)."""
+    from ..fleet.inventory import fleet_journals_of  # noqa: PLC0415
     from .guidance import next_steps  # noqa: PLC0415
 
     if status.recorded:
         return next_steps(status.state, stager, tls, status.trusted)
+    fleet = [f for f in fleet_journals_of(stager.storage.url) if f != stager.state_dir]
+    if fleet:
+        return [
+            f"nothing recorded in {stager.state_dir}, but the fleet ran on this target: its "
+            f"journal is in {folder}; see `ipo46xx status --target "
+            f"{shlex.quote(stager.storage.url)} --state-dir {shlex.quote(str(folder))}`, or "
+            f"`ipo46xx fleet status --inventory FILE --site {folder.name}`"
+            for folder in fleet
+        ]
     return [f"nothing recorded for this target yet; start with stage (journal: {stager.state_dir})"]
 
 
@@ -365,6 +384,13 @@ def _add_target(parser: argparse.ArgumentParser, ipo: str) -> None:
     parser.add_argument("--encrypt", action="store_true", help="require SMB 3 encryption")
     add_tls(parser)
     if ipo != "none":
+        parser.add_argument(
+            "--deadline",
+            metavar="SECONDS",
+            type=seconds,
+            help="the most all requests to the IP Office may take together (default: 4 times "
+            "--timeout, 60 s; at most 3600)",
+        )
         parser.add_argument(
             "--tls-port",
             metavar="N",

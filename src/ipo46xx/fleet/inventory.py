@@ -18,19 +18,21 @@ The TOML reader (``tomllib``, or ``tomli`` on Python 3.10) is imported only here
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import pathlib
 import re
 import sys
-import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from ..errors import InputError
+from ..logfilter import has_password
+from ..office.download import settings_url
+from ..storage import target_key
+from .state import default_fleet_state_dir, fleet_journals_of
 
 __all__ = [
     "FIELDS",
@@ -38,6 +40,7 @@ __all__ = [
     "InventoryError",
     "Site",
     "default_fleet_state_dir",
+    "fleet_journals_of",
     "load_inventory",
     "parse_inventory",
 ]
@@ -138,21 +141,6 @@ class Inventory:
         return tuple(site for site in self.sites if site.name.lower() in wanted)
 
 
-def default_fleet_state_dir(inventory: str | os.PathLike[str]) -> pathlib.Path:
-    """``$XDG_STATE_HOME/ipo46xx/fleet/<inventory>-<hash>``: one folder per inventory file.
-
-    >>> default_fleet_state_dir("/srv/sites.toml").name.startswith("sites.toml-")
-    True
-    """
-    path = pathlib.Path(inventory).resolve()
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    tag = hashlib.sha256(str(path).encode()).hexdigest()[:8]
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", path.name)[:60]
-    return pathlib.Path(base) / "ipo46xx" / "fleet" / f"{slug}-{tag}"
-
-
 def load_inventory(path: str | os.PathLike[str]) -> Inventory:
     """Read and check an inventory file (``.toml`` or ``.csv``).
 
@@ -209,13 +197,15 @@ password_env (the value was not shown)
                 f"(line {earlier.line}) has it already (names are compared ignoring case)"
             )
         seen[site.name.lower()] = site
-        other = targets.get(site.target.strip())
+        key = target_key(site.target)  # one card, however it is spelled
+        other = targets.get(key)
         if other is not None:
             raise InventoryError(
                 f"{_where(file, site.line, site.name)}: the same target as site "
-                f"{other.name!r} (line {other.line}); each site has its own SD card folder"
+                f"{other.name!r} (line {other.line}), perhaps spelled differently; each site "
+                "has its own SD card folder"
             )
-        targets[site.target.strip()] = site
+        targets[key] = site
         sites.append(site)
     if not sites:
         raise InventoryError(f"{file}: no sites; add one [[site]] table or CSV row per site")
@@ -412,18 +402,7 @@ def _site(row: _Row, file: pathlib.Path) -> Site:
         raise fail('no ipo: give the IP Office\'s address, e.g. ipo = "192.168.42.1"')
     if target is None:
         raise fail("no target: give the SD card folder, a path or smb://host/share/folder")
-    if "://" in ipo and urllib.parse.urlsplit(ipo).password is not None:
-        raise fail(
-            "the ipo address holds a password; the IP Office's file service needs none: "
-            "remove user:password@ from it (the value was not shown)",
-            "ipo",
-        )
-    if "://" in target and urllib.parse.urlsplit(target).password is not None:
-        raise fail(
-            "the target URL holds a password; remove it from the URL and name the "
-            "variable that holds it with password_env (the value was not shown)",
-            "target",
-        )
+    _check_addresses(ipo, target, fail)
     password_env = text("password_env") or DEFAULT_PASSWORD_ENV
     if not _ENV_NAME.match(password_env):
         raise fail(
@@ -454,6 +433,21 @@ def _site(row: _Row, file: pathlib.Path) -> Site:
         timeout=_timeout(merged.get("timeout"), row.typed, lambda p: fail(p, "timeout")),
         line=row.line,
     )
+
+
+def _check_addresses(ipo: str, target: str, fail: Any) -> None:
+    """As strictly as the command line checks them; the messages never echo a password."""
+    if has_password(target):
+        raise fail(
+            "the target URL holds a password; remove it from the URL and name the "
+            "variable that holds it with password_env (the value was not shown)",
+            "target",
+        )
+    for key, check in (("ipo", settings_url), ("target", target_key)):
+        try:
+            check(ipo if key == "ipo" else target)
+        except InputError as exc:
+            raise fail(f"{key}: {exc}", key) from None
 
 
 def _ports(value: Any, typed: bool, fail: Any) -> tuple[int, ...]:

@@ -330,6 +330,8 @@ class _Runner:
                 finally:
                     storage.close()
             code = EXIT_OK if ok else EXIT_FOUND
+            if self.action == "cert" and not value.answered:
+                code = EXIT_INPUT  # as `ipo46xx cert`: nothing answered is not a finding
             return SiteResult(
                 site.name,
                 self.action,
@@ -374,7 +376,11 @@ class _Runner:
                 f"variable {site.password_env}"
             )
         return open_storage(
-            site.target, username=site.smb_user, password=password, encrypt=site.encrypt
+            site.target,
+            username=site.smb_user,
+            password=password,
+            encrypt=site.encrypt,
+            password_from=site.password_env,
         )
 
     def _stager(self, site: Site, storage: Storage) -> Stager:

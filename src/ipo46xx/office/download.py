@@ -13,91 +13,34 @@ import contextlib
 import hashlib
 import http.client
 import logging
-import math
-import re
 import socket
 import ssl
 import urllib.parse
 
 from ..errors import FetchError, InputError, NotServedError, out_of_files
-from .deadline import Deadline
+from ..logfilter import redact_address
+from .address import SETTINGS_NAME, settings_url, split_address
+from .clock import DownloadClock
+from .limits import DEADLINE_FACTOR, DEFAULT_TIMEOUT, MAX_TIMEOUT, Deadline, check_timeout
 from .sniff import MAX_BYTES, not_settings_reason
 
 __all__ = [
+    "DEADLINE_FACTOR",
     "DEFAULT_TIMEOUT",
     "LIKELY_CAUSES",
     "MAX_BYTES",
+    "MAX_TIMEOUT",
     "SETTINGS_NAME",
+    "Deadline",
     "check_settings_body",
+    "check_timeout",
     "download",
     "fetch",
     "normalize_pin",
     "settings_url",
 ]
 
-DEFAULT_TIMEOUT = 15.0
-"""Seconds to wait for the IP Office to connect and to answer."""
-
-
-SETTINGS_NAME = "46xxsettings.txt"
-
 log = logging.getLogger(__name__)
-
-
-def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
-    """The URL of a file on an IP Office given as an address or base URL.
-
-    >>> settings_url("192.168.42.1")
-    'http://192.168.42.1/46xxsettings.txt'
-    >>> settings_url("https://192.168.42.1:411/")
-    'https://192.168.42.1:411/46xxsettings.txt'
-    >>> settings_url("http://ipo/46xxsettings.txt")
-    'http://ipo/46xxsettings.txt'
-    """
-    text = address.strip()
-    if not text:
-        raise InputError("the IP Office address is empty; give an address such as 192.168.42.1")
-    if "://" not in text:
-        if text.count(":") > 1 and not text.startswith("["):
-            text = f"[{text}]"  # a bare IPv6 address; a URL writes it in brackets
-        text = "http://" + text
-    parts = _split(text)
-    if parts.scheme not in ("http", "https"):
-        raise InputError(
-            f"{address}: the IP Office is reached over http:// or https://, not {parts.scheme}://"
-        )
-    if not parts.hostname:
-        raise InputError(f"{address}: no host; give an address such as 192.168.42.1")
-    path = parts.path
-    if path.rsplit("/", 1)[-1].lower().endswith(".txt"):
-        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-    return urllib.parse.urlunsplit(
-        (parts.scheme, parts.netloc, path.rstrip("/") + "/" + name, "", "")
-    )
-
-
-def _split(url: str) -> urllib.parse.SplitResult:
-    shown = _USERINFO.sub("//", url)  # never echo a password
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError as exc:
-        raise InputError(f"{shown} is not a valid URL ({exc})") from None
-    if parts.password is not None:
-        raise InputError(
-            f"{shown}: the address contains a password; the IP Office's file service needs "
-            "none, and a password on the command line ends up in shell history and logs. "
-            "Remove user:password@ from it"
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0 and re.search(r":[^\]]*\Z", parts.netloc):
-        raise InputError(f"{shown}: the port must be a number from 1 to 65535")
-    return parts
-
-
-_USERINFO = re.compile(r"//[^/?#]*@")
 
 
 def normalize_pin(pin: str) -> str:
@@ -117,6 +60,11 @@ def normalize_pin(pin: str) -> str:
 
 def _context(url: str, verify: bool, cafile: str | None, pin: str | None) -> ssl.SSLContext | None:
     if not url.lower().startswith("https://"):
+        if cafile is not None:  # as a pin is: plain HTTP has nothing to check it against
+            raise FetchError(
+                f"{url}: plain HTTP presents no certificate to check against --ca-file; "
+                "use the IP Office's https:// address, or drop --ca-file"
+            )
         return None
     if sum((cafile is not None, not verify, pin is not None)) > 1:
         raise InputError(
@@ -174,19 +122,12 @@ def download(
     >>> download("http://ipo/x.pem", timeout=0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ipo46xx.errors.InputError: the download time limit must be more than 0 seconds, not 0
+    ipo46xx.errors.InputError: the download time limit must be more than 0 and at most 3600 ...
     """
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not 0 < timeout < math.inf
-    ):
-        raise InputError(f"the download time limit must be more than 0 seconds, not {timeout!r}")
-    parts = _split(url)
+    check_timeout(timeout)
+    parts = split_address(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InputError(
-            f"{_USERINFO.sub('//', url)}: only http:// and https:// URLs can be fetched"
-        )
+        raise InputError(f"{redact_address(url)}: only http:// and https:// URLs can be fetched")
     wanted = normalize_pin(pin) if pin is not None else None
     context = _context(url, verify, cafile, wanted)
     connection: http.client.HTTPConnection
@@ -197,35 +138,59 @@ def download(
     else:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    deadline = Deadline(connection, timeout)
+    clock = DownloadClock(connection, timeout)
     try:
-        with deadline:
+        with clock:
             connection.connect()
             if wanted is not None:
                 _check_pin(url, connection, wanted)
             connection.request(
                 "GET", path, headers={"User-Agent": "ipo46xx", "Connection": "close"}
             )
-            deadline.start()
+            clock.start()
             response = connection.getresponse()
             if response.status >= 400:
                 raise _http_error(url, response.status, response.reason)
             content_type = response.headers.get("Content-Type", "")
             body = _read_body(url, response)
     except FetchError:
-        if deadline.expired:  # the shut socket reads as a body cut short
+        if clock.expired:  # the shut socket reads as a body cut short
             raise _late(url, timeout) from None
         raise
     except (OSError, http.client.HTTPException) as exc:
-        if deadline.expired:
+        if clock.expired:
             raise _late(url, timeout) from None
+        if context is None and _speaks_tls(exc, parts.hostname, parts.port, timeout):
+            https = urllib.parse.urlunsplit(("https", *parts[1:]))
+            raise FetchError(f"{url}: this port speaks TLS: use https://, e.g. {https}") from None
         raise _network_error(url, exc, timeout) from None
     finally:
         connection.close()
-    if deadline.expired:
+    if clock.expired:
         raise _late(url, timeout)
     log.debug("%s: %d bytes (%s)", url, len(body), content_type or "no content type")
     return body, content_type
+
+
+def _speaks_tls(exc: Exception, host: str, port: int | None, timeout: float) -> bool:
+    """True when plain HTTP failed because the port wants a TLS handshake.
+
+    Servers answer HTTP on a TLS port in several ways (an alert, a bare close, a reset):
+    a handshake of our own is the one test that tells.
+    """
+    if not isinstance(exc, (http.client.BadStatusLine, ConnectionResetError)):
+        return False
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only whether TLS answers; nothing is read
+    try:
+        with (
+            socket.create_connection((host, port or 80), timeout=min(timeout, 5.0)) as sock,
+            context.wrap_socket(sock, server_hostname=host),
+        ):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _late(url: str, timeout: float) -> FetchError:

@@ -4,15 +4,16 @@ time limit."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from ..errors import Ipo46xxError, NotServedError
+from ..errors import FetchError, Ipo46xxError, NotServedError
 from ..format.chain import SETTINGS, Chain, follow
 from ..format.document import SettingsFile, parse
 from .certificates import HTTPS_PORT, Endpoint, host_of, phone_tls_ports, read_endpoint
-from .download import check_settings_body, download, fetch
+from .download import Deadline, check_settings_body, download, fetch
 from .trust import TrustReport, check_trust
 
 __all__ = ["IpOffice"]
@@ -39,10 +40,25 @@ class IpOffice:
         pin: str | None = None,
         timeout: float = 15.0,
         tls_ports: Sequence[int] = (),
+        deadline: Deadline | None = None,
     ) -> None:
         self.url = url
         self._verify, self._cafile, self._pin, self._timeout = verify, cafile, pin, timeout
         self._tls_ports = list(tls_ports)
+        self._deadline = deadline
+
+    @contextlib.contextmanager
+    def _within(self, url: str) -> Iterator[float]:
+        """The time limit of one request: ``timeout``, less when the deadline is near."""
+        if self._deadline is None:
+            yield self._timeout
+            return
+        try:
+            yield self._deadline.limit(self._timeout, url)
+        except FetchError:
+            if self._deadline.passed():  # cut short by the deadline, not by --timeout
+                raise self._deadline.error(url) from None
+            raise
 
     def _at(self, name: str) -> str:
         return self.url.rsplit("/", 1)[0] + "/" + name
@@ -55,13 +71,14 @@ class IpOffice:
     def fetch_file(self, name: str) -> bytes:
         """Another file of its file service, whatever it holds (a root CA, say)."""
         log.info("downloading %s", self._at(name))
-        body, _kind = download(
-            self._at(name),
-            verify=self._verify,
-            cafile=self._cafile,
-            pin=self._pin,
-            timeout=self._timeout,
-        )
+        with self._within(self._at(name)) as timeout:
+            body, _kind = download(
+                self._at(name),
+                verify=self._verify,
+                cafile=self._cafile,
+                pin=self._pin,
+                timeout=timeout,
+            )
         return body
 
     def fetch_named(self, name: str) -> bytes | None:
@@ -69,9 +86,10 @@ class IpOffice:
         on).  An empty file is a file (a common placeholder): phones read it and stop."""
         url = self._at(name)
         try:
-            body, kind = download(
-                url, verify=self._verify, cafile=self._cafile, pin=self._pin, timeout=self._timeout
-            )
+            with self._within(url) as timeout:
+                body, kind = download(
+                    url, verify=self._verify, cafile=self._cafile, pin=self._pin, timeout=timeout
+                )
         except NotServedError:
             return None
         if body.strip():
@@ -79,9 +97,10 @@ class IpOffice:
         return body
 
     def _settings(self, url: str) -> bytes:
-        return fetch(
-            url, verify=self._verify, cafile=self._cafile, pin=self._pin, timeout=self._timeout
-        )
+        with self._within(url) as timeout:
+            return fetch(
+                url, verify=self._verify, cafile=self._cafile, pin=self._pin, timeout=timeout
+            )
 
     def serves(self, name: str) -> bool:
         try:
@@ -106,7 +125,11 @@ class IpOffice:
         host = host_of(self.url)[0]
         now = dt.datetime.now(dt.timezone.utc)
         ports = self._tls_ports or list(recorded) or self.ports([], [])
-        return [read_endpoint(host, port, timeout=self._timeout, now=now) for port in ports]
+        endpoints = []
+        for port in ports:
+            with self._within(f"https://{host}:{port}/") as timeout:
+                endpoints.append(read_endpoint(host, port, timeout=timeout, now=now))
+        return endpoints
 
     def chain(self, served: bytes | None = None) -> Chain:
         """Every profile's chain as served now (``served``: its settings file, if known)."""

@@ -140,7 +140,7 @@ def certificates(run: Run, days: int | None = None) -> CertificateReport:
         url,
         ports=ports,
         days=DEFAULT_DAYS if days is None else days,
-        timeout=run.timeout,
+        timeout=run.time_limit(url),
         verify=run.verify_tls,
         cafile=run.cafile,
         pin=run.pin,

@@ -176,17 +176,31 @@ def _role(digest: str | None, expect: Expect) -> str:
     for role in ("original", "staged", "restored"):
         if digest == getattr(expect, role):
             return f"the {role} file"
-    return "a file this run did not write"
+    return _FOREIGN
+
+
+_FOREIGN = "a file this run did not write"
 
 
 def changed(view: View, expect: Expect, doing: str) -> TargetChangedError:
     """The error for a target in a shape ``doing`` did not leave it in."""
     name = functools.partial(_role, expect=expect)
     txt, bak = _names(view)
+    pairs = ((txt, SETTINGS), (bak, BACKUP))
+    foreign = [shown for shown, key in pairs if name(view[key]) == _FOREIGN]
+    advice = "find out who edited the card"
+    if foreign:  # only a person can say whether the edit matters: keep it, out of the way
+        advice += (
+            f"; to go on, move {' and '.join(foreign)} aside on the card (rename it, e.g. to "
+            f"{foreign[0]}.edited) and run {doing} again"
+        )
+    else:
+        advice += f", then run {doing} again"
     return TargetChangedError(
         f"the target changed under us: {txt} is {name(view[SETTINGS])} and {bak} is "
         f"{name(view[BACKUP])}, which {doing} does not expect. Nothing more was changed; "
-        "find out who edited the card, then run the command again or rollback"
+        + advice
+        + ("" if doing == "rollback" else ", or rollback")
     )
 
 

@@ -21,6 +21,7 @@ import datetime
 import errno
 import hashlib
 import json
+import logging
 import os
 import pathlib
 import re
@@ -32,6 +33,8 @@ from ..errors import JournalError, LockedError, out_of_files
 from ..storage.base import temporary_name
 
 __all__ = ["Journal", "default_state_dir", "state_lock"]
+
+log = logging.getLogger(__name__)
 
 JOURNAL = "journal.json"
 FORMAT = 1
@@ -99,12 +102,30 @@ def _writing(folder: pathlib.Path) -> Iterator[None]:
         ) from None
 
 
+def _private_folder(folder: pathlib.Path) -> None:
+    """Make ``folder`` (0700): the copies in it may hold ``SET ...PASSWORD`` lines.
+
+    A folder an older version made with the umask's mode is tightened; one that cannot be
+    (another owner) is used as it is, with a warning in the log.
+    """
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if sys.platform == "win32" or folder.stat().st_mode & 0o077 == 0:
+        return
+    try:
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        log.warning("cannot make %s private (%s): others may read its copies", folder, exc)
+
+
 def _write_atomically(path: pathlib.Path, data: bytes, *, sync_folder: bool = True) -> None:
     """Write ``data`` to ``path`` through a fsynced temporary; with ``sync_folder``
     false the caller fsyncs the folder (:func:`_sync_folder`) before relying on it."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        with open(temporary, "wb") as handle:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        if sys.platform != "win32":
+            os.fchmod(descriptor, 0o600)  # a leftover temporary keeps its old mode
+        with open(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -132,7 +153,7 @@ def state_lock(folder: pathlib.Path, target_url: str) -> Iterator[None]:
     """Hold the target's lock for the duration; a second holder fails at once."""
     path = folder / "lock"
     with _writing(folder):
-        folder.mkdir(parents=True, exist_ok=True)
+        _private_folder(folder)
         handle = open(path, "a+")  # noqa: SIM115  (held for the whole block)
     try:
         if sys.platform == "win32":
@@ -175,7 +196,7 @@ class Journal:
         before it is leaves no journal, which is the truth about a target it never touched.
         """
         with _writing(folder):
-            folder.mkdir(parents=True, exist_ok=True)
+            _private_folder(folder)
             if (folder / JOURNAL).exists():
                 archive = _new_archive(folder / "runs")
                 for path in folder.iterdir():
@@ -331,11 +352,11 @@ class Journal:
 def _new_archive(runs: pathlib.Path) -> pathlib.Path:
     """A folder under ``runs`` no earlier run used: runs can end within one second."""
     stamp = _now().replace(":", "")
-    runs.mkdir(parents=True, exist_ok=True)
+    _private_folder(runs)
     for number in range(1, 10_000):
         archive = runs / (stamp if number == 1 else f"{stamp}-{number}")
         try:
-            archive.mkdir()
+            archive.mkdir(mode=0o700)
         except FileExistsError:
             continue
         return archive

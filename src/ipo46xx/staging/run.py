@@ -10,6 +10,7 @@ import pathlib
 from collections.abc import Sequence
 
 from ..errors import InputError, StateError
+from ..office.download import Deadline
 from ..office.ipoffice import IpOffice
 from ..storage import Storage
 from .engine import Engine
@@ -48,6 +49,7 @@ class Run:
         pin: str | None,
         timeout: float,
         tls_ports: Sequence[int],
+        deadline: Deadline | None = None,
     ) -> None:
         self.given_ipo = given_ipo
         self.storage = storage
@@ -56,8 +58,13 @@ class Run:
         self.cafile = cafile
         self.pin = pin
         self.timeout = timeout
+        self.deadline = deadline
         self.tls_ports = list(tls_ports)
         self.engine = Engine(storage, self._prepare_restore)
+
+    def time_limit(self, url: str) -> float:
+        """The time limit of the next request to ``url``: the deadline's, when nearer."""
+        return self.timeout if self.deadline is None else self.deadline.limit(self.timeout, url)
 
     def journal(self) -> Journal | None:
         """The journal of the run on this target, or ``None`` when there is none."""
@@ -108,6 +115,7 @@ class Run:
             pin=self.pin,
             timeout=self.timeout,
             tls_ports=self.tls_ports,
+            deadline=self.deadline,
         )
 
     def nothing_to_roll_back(self, journal: Journal | None) -> str:

@@ -29,7 +29,15 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError, StateError, TargetChangedError
 from ..format.document import parse, unified_diff
-from ..office.download import DEFAULT_TIMEOUT, normalize_pin, settings_url
+from ..office.download import (
+    DEADLINE_FACTOR,
+    DEFAULT_TIMEOUT,
+    MAX_TIMEOUT,
+    Deadline,
+    check_timeout,
+    normalize_pin,
+    settings_url,
+)
 from ..storage import Storage
 from .change_run import change, plan_change
 from .checking import certificates, served_check, status, verify
@@ -92,6 +100,8 @@ class Stager:
     ``ipo`` is an address or URL (``/46xxsettings.txt`` is appended when missing); it may
     be ``None`` for work on a run that recorded it (rollback, status).
     ``state_dir`` holds the journal; it defaults to the XDG state folder for the target.
+    ``timeout`` bounds each request to the IP Office; ``deadline`` all of them together,
+    from the Stager's creation on (default: 4 times ``timeout``).
 
     >>> from ipo46xx.storage import MemoryStorage
     >>> from ipo46xx.emulator import IpOfficeEmulator
@@ -114,12 +124,10 @@ class Stager:
         pin: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         tls_ports: Sequence[int] = (),
+        deadline: float | None = None,
     ) -> None:
 
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-            raise InputError(
-                f"the download time limit must be more than 0 seconds, not {timeout!r}"
-            )
+        check_timeout(timeout)
         for port in tls_ports:
             if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
                 raise InputError(f"--tls-port {port!r} is not a TCP port (1-65535)")
@@ -132,6 +140,9 @@ class Stager:
             pin=normalize_pin(pin) if pin is not None else None,
             timeout=timeout,
             tls_ports=list(dict.fromkeys(tls_ports)),
+            deadline=Deadline(
+                min(DEADLINE_FACTOR * timeout, MAX_TIMEOUT) if deadline is None else deadline
+            ),
         )
 
     @property

@@ -92,8 +92,10 @@ class SmbStorage(StorageBase):
         encrypt: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        password_from: str = "the password given",
     ) -> None:
         self._host = host
+        self._password_from = password_from
         self._share = share
         self._folder = folder.strip("/\\").replace("/", "\\")
         self._port = port
@@ -230,7 +232,7 @@ class SmbStorage(StorageBase):
         user = self._username or "(no user name)"
         return AuthenticationError(
             f"{self.url}: {self._host} refused user {user} with the password given; check "
-            "the user name and the password (IPO46XX_SMB_PASSWORD)"
+            f"the user name and the password ({self._password_from})"
         )
 
     def _connect_error(self, cause: OSError) -> ConnectionFailedError:

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-__all__ = ["Deadline"]
+__all__ = ["DownloadClock"]
 
 RECHECK = 0.1  # seconds between looks once the time is up but the answer is here
 
@@ -34,13 +34,13 @@ class _Connection(Protocol):
     sock: socket.socket | None
 
 
-class Deadline:
+class DownloadClock:
     """Shut ``connection``'s socket once the network has taken ``seconds`` to answer.
 
     >>> import http.client
-    >>> with Deadline(http.client.HTTPConnection("127.0.0.1"), 5) as deadline:
-    ...     deadline.start()
-    >>> deadline.expired
+    >>> with DownloadClock(http.client.HTTPConnection("127.0.0.1"), 5) as clock:
+    ...     clock.start()
+    >>> clock.expired
     False
     """
 
@@ -66,7 +66,7 @@ class Deadline:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
-    def __enter__(self) -> Deadline:
+    def __enter__(self) -> DownloadClock:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -92,11 +92,11 @@ class _Watch:
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
-        self._due: list[tuple[float, int, Deadline]] = []
+        self._due: list[tuple[float, int, DownloadClock]] = []
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def add(self, seconds: float, deadline: Deadline) -> None:
+    def add(self, seconds: float, deadline: DownloadClock) -> None:
         entry = (time.monotonic() + seconds, next(self._order), deadline)
         with self._changed:
             heapq.heappush(self._due, entry)
@@ -108,7 +108,7 @@ class _Watch:
             elif self._due[0] is entry:  # else the watcher wakes in time anyway
                 self._changed.notify()
 
-    def forget(self, deadline: Deadline) -> None:
+    def forget(self, deadline: DownloadClock) -> None:
         with self._changed:
             kept = [entry for entry in self._due if entry[2] is not deadline]
             if len(kept) != len(self._due):

@@ -547,3 +547,102 @@ def test_8_a_specials_edited_after_stage_stops_the_run_naming_it(
     assert code == 3, text
     assert "46xxspecials.txt is a file this run did not write" in text
     assert site.snapshot()[SPECIALS_BAK] == OWN  # the administrator's file is still there
+
+
+# -- issue 18, 1: a TRUSTCERTS only some phones reach ----------------------------------------
+
+GROUP_ONLY = (
+    b"## ACME site settings\r\nSET DSCPAUD 46\r\nIF $GROUP SEQ 1 GOTO SALES\r\nGOTO END\r\n"
+    b'# SALES\r\nSET TRUSTCERTS "Root-CA-0214515C.pem,AcmeOwnCA.pem"\r\n# END\r\n'
+)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [b"$GROUP SEQ 1", b"$MACADDR SEQ 00e00701a2b3", b"$HWVERS SEQ 3", b"$MODEL4 SEQ 9601"],
+    ids=["group", "mac", "hwvers", "model-not-in-table"],
+)
+def test_18_1_a_trustcerts_behind_a_condition_is_staged(
+    make: Callable[..., Site], capsys: pytest.CaptureFixture[str], condition: bytes
+) -> None:
+    specials = GROUP_ONLY.replace(b"$GROUP SEQ 1", condition)
+    site = make({SETTINGS: ADMIN, SPECIALS: specials})
+    pristine = site.snapshot()
+    code, text = site.cli(capsys, "stage")
+    assert code == 0, text
+    card = site.snapshot()
+    assert card[SPECIALS_BAK] == specials
+    assert card[SPECIALS] == specials.replace(b'"Root-CA-0214515C.pem,AcmeOwnCA.pem"', b'""')
+    code, verified = _json(site, capsys, "verify")
+    assert code == 0 and verified["ok"] is True, verified
+    new_ca = site.ipo.regenerate_certificate()
+    code, text = site.cli(capsys, "restore")
+    assert code == 0, text
+    assert site.snapshot()[SPECIALS] == specials.replace(INITIAL_ROOT_CA.encode(), new_ca.encode())
+    code, text = site.cli(capsys, "rollback")
+    assert code == 0, text
+    assert site.snapshot() == pristine
+
+
+def test_18_1_verify_sees_a_trustcerts_for_one_group_come_back(
+    make: Callable[..., Site], capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make({SETTINGS: ADMIN, SPECIALS: OWN})
+    code, text = site.cli(capsys, "stage")
+    assert code == 0, text
+    (site.folder / SPECIALS).write_bytes(GROUP_ONLY)  # someone edits the card
+    code, verified = _json(site, capsys, "verify")
+    assert code == 1, verified
+    assert "46xxspecials.txt line 6 decides TRUSTCERTS" in verified["message"]
+    assert "$GROUP 1" in verified["message"]
+
+
+def test_18_1_verify_sees_a_new_per_device_file(
+    make: Callable[..., Site], capsys: pytest.CaptureFixture[str]
+) -> None:
+    specials = b"SET DSCPAUD 46\r\nGET $MACADDR.txt\r\n"
+    site = make({SETTINGS: ADMIN, SPECIALS: specials})
+    code, text = site.cli(capsys, "stage")
+    assert code == 0, text
+    code, text = site.cli(capsys, "verify")
+    assert code == 0, text
+    (site.folder / f"{MAC}.txt").write_bytes(DEVICE)  # a device file appears
+    code, verified = _json(site, capsys, "verify")
+    assert code == 1, verified
+    assert f"{MAC}.txt line 1 decides TRUSTCERTS" in verified["message"]
+
+
+# -- issue 18, 2: 96x1 SIP phones read 96x1Supgrade.txt ----------------------------------------
+
+
+def test_18_2_the_96x1_sip_script_joins_the_run(
+    make: Callable[..., Site], capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = pathlib.Path(__file__).parent.parent / "fixtures" / "corpus" / "96x1-mixed"
+    script = (corpus / "96x1Supgrade.txt").read_bytes().replace(
+        b"# GETSET", b'SET TRUSTCERTS "Root-CA-0214515C.pem"\r\n# GETSET'
+    )
+    upgrade = (corpus / "96xxupgrade.txt").read_bytes()
+    site = make({"96x1Supgrade.txt": script, "96xxupgrade.txt": upgrade})
+    pristine = site.snapshot()
+    code, text = site.cli(capsys, "stage")
+    assert code == 0, text
+    card = site.snapshot()
+    assert card["96x1Supgrade.bak"] == script
+    assert card["96x1Supgrade.txt"] == script.replace(b'"Root-CA-0214515C.pem"', b'""')
+    assert card["96xxupgrade.txt"] == upgrade and "96xxupgrade.bak" not in card
+    assert "/96x1Supgrade.txt explicit" in site.ipo.served
+    code, verified = _json(site, capsys, "verify")
+    assert code == 0 and verified["ok"] is True, verified
+    code, text = site.cli(capsys, "rollback")
+    assert code == 0, text
+    assert site.snapshot() == pristine
+
+
+def test_20_stage_fetches_each_file_once(make: Callable[..., Site]) -> None:
+    site = make({SETTINGS: ADMIN, SPECIALS: OWN})
+    site.stager().stage()
+    asked = [request.split()[0] for request in site.ipo.served]
+    repeated = {path for path in asked if asked.count(path) > 1}
+    # 46xxsettings.txt twice: once to stage it, once to read back what is served after.
+    assert repeated <= {f"/{SETTINGS}"} and asked.count(f"/{SETTINGS}") == 2, asked

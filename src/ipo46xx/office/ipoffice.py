@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from ..errors import FetchError, Ipo46xxError, NotServedError
 from ..format.chain import SETTINGS, Chain, follow
@@ -25,7 +25,9 @@ class IpOffice:
     """One IP Office, by the URL of its ``46xxsettings.txt``.
 
     ``tls_ports`` are the ports given by the operator (``--tls-port``); without them, the
-    ports are worked out from the files it serves.
+    ports are worked out from the files it serves.  Each file of the phones' chain is
+    downloaded once per instance, a missing one included (an instance lives for one
+    command): :meth:`fetch_named` remembers what it got.
 
     >>> IpOffice("http://192.168.42.1/46xxsettings.txt").ports([], [])
     [443]
@@ -46,6 +48,7 @@ class IpOffice:
         self._verify, self._cafile, self._pin, self._timeout = verify, cafile, pin, timeout
         self._tls_ports = list(tls_ports)
         self._deadline = deadline
+        self._named: dict[str, bytes | None] = {}
 
     @contextlib.contextmanager
     def _within(self, url: str) -> Iterator[float]:
@@ -83,7 +86,15 @@ class IpOffice:
 
     def fetch_named(self, name: str) -> bytes | None:
         """A settings file of the phones' chain; ``None`` when it serves none (phones go
-        on).  An empty file is a file (a common placeholder): phones read it and stop."""
+        on).  An empty file is a file (a common placeholder): phones read it and stop.
+        Asked again, it answers from what it got the first time."""
+        if name in self._named:
+            return self._named[name]
+        body = self._fetch_named(name)
+        self._named[name] = body
+        return body
+
+    def _fetch_named(self, name: str) -> bytes | None:
         url = self._at(name)
         try:
             with self._within(url) as timeout:
@@ -131,10 +142,13 @@ class IpOffice:
                 endpoints.append(read_endpoint(host, port, timeout=timeout, now=now))
         return endpoints
 
-    def chain(self, served: bytes | None = None) -> Chain:
-        """Every profile's chain as served now (``served``: its settings file, if known)."""
+    def chain(
+        self, served: bytes | None = None, lister: Callable[[], Iterable[str]] | None = None
+    ) -> Chain:
+        """Every phone's chain as served now (``served``: its settings file, if known;
+        ``lister``: the files of its card, for per-device files)."""
         overrides = {SETTINGS: served} if served is not None else {}
-        return follow(self.fetch_named, overrides=overrides)
+        return follow(self.fetch_named, overrides=overrides, lister=lister)
 
     def trust(
         self, recorded: Sequence[int], served: bytes | None = None, chain: Chain | None = None

@@ -79,7 +79,8 @@ def plan(run: Run, action: str | None = None, mapping: Mapping[str, str] | None 
 
 
 def prepare_stage(run: Run, url: str) -> Prepared:
-    served = run.office(url).fetch()
+    office = run.office(url)  # one for the whole command: each file is fetched once
+    served = office.fetch()
     original = run.storage.read(SETTINGS) if run.storage.exists(SETTINGS) else None
     if original is not None and original != served:
         raise TargetChangedError(
@@ -94,12 +95,7 @@ def prepare_stage(run: Run, url: str) -> Prepared:
             f"tag line), so it is not a settings file; nothing was changed. {LIKELY_CAUSES}"
         )
     edit = blank_trustcerts(doc)
-    found = survey(
-        run.office(url).fetch_named,
-        served,
-        edit.document.to_bytes(),
-        run.storage,
-    )
+    found = survey(office.fetch_named, served, edit.document.to_bytes(), run.storage)
     if not edit.changed and not found.extras:
         why = (
             'every active TRUSTCERTS is already ""'

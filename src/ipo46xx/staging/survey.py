@@ -2,25 +2,22 @@
 
 The advisory blanks ``TRUSTCERTS`` in ``46xxsettings.txt``; a phone that reads
 ``46xxspecials.txt`` (or any file a ``GET`` reaches) after it gets whatever that file sets
-last.  :func:`survey` follows the chain on the IP Office's own file service for every
-profile, finds each file that decides a non-empty ``TRUSTCERTS``, checks that the card
-holds it as served, and proves that once the blanked copies are served, no profile that
-had a ``TRUSTCERTS`` has one any more.  Anything it cannot reach stops the run before
-anything changes.
+last.  :func:`survey` follows the chain on the IP Office's own file service once for
+every phone (:func:`~ipo46xx.format.chain.follow`), finds each file that gives any phone
+a non-empty ``TRUSTCERTS``, checks that the card holds it as served, and proves that once
+the blanked copies are served, no phone has one any more.  Anything it cannot reach
+stops the run before anything changes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
 import attrs
 
 from ..errors import InputError, TargetChangedError
-from ..format.chain import SETTINGS, UPGRADE_SCRIPTS, Chain, Decision, Elsewhere, follow
+from ..format.chain import SETTINGS, Chain, Decision, follow
 from ..format.document import Edit, parse
-from ..format.evaluation import Phone
-from ..format.profiles import phone_profiles, profile_name
 from ..format.trustlist import ROOT_CA_PATTERN, blank_trustcerts
 from ..storage import Storage, digest_of
 from .flow import Expect, Unit
@@ -28,7 +25,6 @@ from .flow import Expect, Unit
 __all__ = ["Extra", "Survey", "deciding_lines", "survey"]
 
 Fetch = Callable[[str], "bytes | None"]
-_VARIABLE = re.compile(r"\$[A-Za-z0-9_]+")
 
 
 @attrs.frozen
@@ -79,44 +75,53 @@ def deciding_lines(decisions: Iterable[Decision]) -> list[str]:
     return lines
 
 
-def survey(fetch: Fetch, served: bytes, staged: bytes, card: Storage) -> Survey:
-    """Follow every profile's chain (``fetch`` reads the IP Office's file service by name,
-    ``None`` for a file it does not serve) with ``served`` as its ``46xxsettings.txt``;
-    return the other files on ``card`` that must be blanked, or raise when a TRUSTCERTS
-    is out of reach.  ``staged`` is the blanked ``46xxsettings.txt``.
+def survey(
+    fetch: Fetch, served: bytes, staged: bytes, card: Storage, *, chain: Chain | None = None
+) -> Survey:
+    """Follow every phone's chain once (``fetch`` reads the IP Office's file service by
+    name, ``None`` for a file it does not serve) with ``served`` as its
+    ``46xxsettings.txt``; return the other files on ``card`` that must be blanked, or
+    raise when a TRUSTCERTS is out of reach.  ``staged`` is the blanked
+    ``46xxsettings.txt``; ``chain``, when given, is that walk already done.
 
-    A ``GET`` whose name holds a variable (``GET $MACADDR.txt``) reaches the per-device
-    files on the card: the chain is followed again for each of them, as that device.
+    A file joins the run when *any* phone may end with a TRUSTCERTS from it: a phone in
+    another group, with another MAC address or hardware, of a model the table lacks, or
+    reading a per-device file (``GET $MACADDR.txt`` reaches each file on the card named
+    like a device).
     """
-    chain = follow(fetch, overrides={SETTINGS: served})
-    problems: list[str] = []
-    extras: dict[str, Extra] = {}
-    devices: list[Phone] = []
-    chains = [chain]
-    while chains:
-        current = chains.pop()
-        _join(current, card, extras, problems)
-        for elsewhere in current.elsewhere:
-            if _VARIABLE.search(elsewhere.target) and "/" not in elsewhere.target:
-                if current is chain:  # one level: a device's own file names no other device
-                    found = _devices(card, elsewhere, chain)
-                    devices += found
-                    if found:
-                        chains.append(follow(fetch, overrides={SETTINGS: served}, profiles=found))
-                continue
-            problems.append(
-                f"{elsewhere.file} line {elsewhere.line}: GET {elsewhere.target} sends "
-                f"{_who(elsewhere.profiles)} to a file this IP Office does not serve; what it "
-                "sets cannot be seen or changed here"
-            )
+    if chain is None:
+        chain = follow(fetch, overrides={SETTINGS: served}, lister=card.list)
+    problems = [
+        f"{elsewhere.file} line {elsewhere.line}: GET {elsewhere.target} sends "
+        f"{_who(elsewhere.profiles)} to a file this IP Office does not serve; what it "
+        "sets cannot be seen or changed here"
+        for elsewhere in chain.elsewhere
+    ]
     if problems:
         raise InputError("; ".join(dict.fromkeys(problems)) + ". Nothing was changed")
-    overrides = {SETTINGS: staged, **{x.name: x.staged for x in extras.values()}}
-    still = [d for d in follow(fetch, overrides=overrides).decisions if d.names]
-    if devices:
-        still += [
-            d for d in follow(fetch, overrides=overrides, profiles=devices).decisions if d.names
-        ]
+    extras: dict[str, Extra] = {}
+    for name, decisions in chain.deciding().items():
+        if name == SETTINGS:
+            continue
+        if not card.exists(name):
+            problems.append(
+                f"{name} line {decisions[0].line} gives "
+                f"{', '.join(dict.fromkeys(d.profile for d in decisions))} a TRUSTCERTS, but "
+                f"{name} is not on "
+                f"{card.url}: the IP Office generates it or it comes from elsewhere, so it "
+                "cannot be changed there"
+            )
+            continue
+        extras[name] = _extra(card, name, chain.files[name])
+    if problems:
+        raise InputError("; ".join(dict.fromkeys(problems)) + ". Nothing was changed")
+    replaced = {SETTINGS: parse(staged, name=SETTINGS)}
+    replaced.update((x.name, x.edit.document) for x in extras.values())
+    still = chain.still(replaced)
+    if still is None:  # the staged files branch otherwise: walk them as they will be
+        overrides = {name: doc.to_bytes() for name, doc in replaced.items()}
+        again = follow(fetch, overrides=overrides, lister=card.list)
+        still = [d for d in again.outcomes if d.names]
     if still:
         raise InputError(
             "once staged, phones would still be told to trust a certificate: "
@@ -125,35 +130,6 @@ def survey(fetch: Fetch, served: bytes, staged: bytes, card: Storage) -> Survey:
         )
     had = [d.profile for d in chain.decisions if any(ROOT_CA_PATTERN.match(n) for n in d.names)]
     return Survey(chain, list(extras.values()), had)
-
-
-def _join(chain: Chain, card: Storage, extras: dict[str, Extra], problems: list[str]) -> None:
-    """The files of ``chain`` that give a profile a TRUSTCERTS join the run."""
-    for name, decisions in chain.deciding().items():
-        if name == SETTINGS or name in extras:
-            continue
-        if not card.exists(name):
-            problems.append(
-                f"{name} line {decisions[0].line} gives "
-                f"{', '.join(d.profile for d in decisions)} a TRUSTCERTS, but {name} is not on "
-                f"{card.url}: the IP Office generates it or it comes from elsewhere, so it "
-                "cannot be changed there"
-            )
-            continue
-        extras[name] = _extra(card, name, chain.files[name])
-
-
-def _devices(card: Storage, elsewhere: Elsewhere, chain: Chain) -> list[Phone]:
-    """The profiles that reach ``elsewhere``, once as each device whose file is on the card."""
-    # A file the chain reaches by name (or an upgrade script) is no device's.
-    exclude = {SETTINGS, *chain.files, *UPGRADE_SCRIPTS.values()}
-    wanted = set(elsewhere.profiles)
-    phones = [p for p in phone_profiles() if profile_name(p) in wanted]
-    found = []
-    for values in _matching(card, elsewhere.target, exclude):
-        for phone in phones:
-            found.append(attrs.evolve(phone, variables={**phone.variables, **values}))
-    return found
 
 
 def _extra(card: Storage, name: str, served: bytes | None) -> Extra:
@@ -176,32 +152,3 @@ def _who(profiles: list[str]) -> str:
     """Up to six profiles by name, and how many more."""
     more = f" and {len(profiles) - 6} more" if len(profiles) > 6 else ""
     return ", ".join(profiles[:6]) + more
-
-
-# What a variable stands for in a per-device file name: a MAC address is 12 hex digits.
-_VALUES = {"$MACADDR": "[0-9A-Fa-f]{12}"}
-_ANY = r"[^/\\]+"
-
-
-def _matching(card: Storage, target: str, exclude: Iterable[str] = ()) -> list[dict[str, str]]:
-    """The values of ``target``'s variables for each file on the card it names."""
-    parts = re.split(r"(\$[A-Za-z0-9_]+)", target)
-    names = [part[1:].upper() for part in parts if _VARIABLE.fullmatch(part)]
-    if len(set(names)) != len(names):
-        return []  # the same variable twice: no per-device naming we know
-    pattern = re.compile(
-        "".join(
-            f"(?P<{part[1:].upper()}>{_VALUES.get(part.upper(), _ANY)})"
-            if _VARIABLE.fullmatch(part)
-            else re.escape(part)
-            for part in parts
-        ),
-        re.IGNORECASE,
-    )
-    skip = {name.lower() for name in exclude}
-    found = []
-    for name in sorted(card.list()):
-        match = pattern.fullmatch(name)
-        if match and name.lower() not in skip:
-            found.append(match.groupdict())
-    return found

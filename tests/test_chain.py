@@ -236,9 +236,7 @@ def test_a_trustcerts_only_some_phones_reach_joins_the_run(condition: bytes) -> 
     specials = _behind(condition)
     found, _card = _survey({"46xxspecials.txt": specials})
     assert [x.name for x in found.extras] == ["46xxspecials.txt"]
-    assert found.extras[0].staged == specials.replace(
-        b'"Root-CA-0214515C.pem,OwnCA.pem"', b'""'
-    )
+    assert found.extras[0].staged == specials.replace(b'"Root-CA-0214515C.pem,OwnCA.pem"', b'""')
 
 
 @pytest.mark.parametrize("condition", list(ONLY_SOME.values()), ids=list(ONLY_SOME))
@@ -293,7 +291,7 @@ def test_every_upgrade_script_a_family_may_fetch_is_followed(script: str, reader
     assert [x.name for x in found.extras] == [script]
 
 
-def test_96x1_sip_phones_read_96x1Supgrade_when_96xxupgrade_is_there_too() -> None:
+def test_96x1_sip_phones_read_their_own_script_when_96xxupgrade_is_there_too() -> None:
     files = {SETTINGS: QUIET, "96x1Supgrade.txt": SCRIPT_SETS, "96xxupgrade.txt": QUIET}
     chain = follow(files.get)
     assert "9611 SIP" in {d.profile for d in chain.deciding()["96x1Supgrade.txt"]}

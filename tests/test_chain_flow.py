@@ -619,8 +619,10 @@ def test_18_2_the_96x1_sip_script_joins_the_run(
     make: Callable[..., Site], capsys: pytest.CaptureFixture[str]
 ) -> None:
     corpus = pathlib.Path(__file__).parent.parent / "fixtures" / "corpus" / "96x1-mixed"
-    script = (corpus / "96x1Supgrade.txt").read_bytes().replace(
-        b"# GETSET", b'SET TRUSTCERTS "Root-CA-0214515C.pem"\r\n# GETSET'
+    script = (
+        (corpus / "96x1Supgrade.txt")
+        .read_bytes()
+        .replace(b"# GETSET", b'SET TRUSTCERTS "Root-CA-0214515C.pem"\r\n# GETSET')
     )
     upgrade = (corpus / "96xxupgrade.txt").read_bytes()
     site = make({"96x1Supgrade.txt": script, "96xxupgrade.txt": upgrade})

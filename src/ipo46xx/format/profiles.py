@@ -1,10 +1,20 @@
-"""Every phone profile the evaluator knows, and one setting as each of them gets it."""
+"""Every phone profile the evaluator knows, and one setting as each of them gets it.
+
+Profiles that take the same path share one evaluation: a path is decided by the ``IF``
+lines on it (whether each holds for the phone), the variables in its ``GET`` names and
+those replaced inside its values; a profile for which all of these come out the same
+walks the same lines and gets the same settings.
+"""
 
 from __future__ import annotations
 
-from .document import SettingsFile
-from .evaluation import Loader, Phone, Setting, evaluate
+import re
+from collections.abc import Hashable
+
+from .document import SettingsFile, parse
+from .evaluation import Evaluation, Loader, Phone, Setting, evaluate
 from .phonemodels import MODELS
+from .statements import Assignment, GetStatement, IfStatement, Statement
 
 __all__ = ["phone_profiles", "profile_name", "setting_per_profile", "settings_per_profile"]
 
@@ -26,11 +36,71 @@ def profile_name(phone: Phone) -> str:
 def settings_per_profile(
     doc: SettingsFile, name: str, loader: Loader | None = None
 ) -> dict[str, Setting | None]:
-    """What each profile gets for setting ``name``, with the file and line that set it."""
-    return {
-        profile_name(phone): evaluate(doc, phone, loader).settings.get(name.upper())
-        for phone in phone_profiles()
-    }
+    """What each profile gets for setting ``name``, with the file and line that set it.
+
+    >>> from ipo46xx import parse
+    >>> doc = parse(b"IF $SIG_IN_USE SEQ SIP GOTO S\\nSET A 1\\n# S\\n")
+    >>> sorted({str(s and s.value) for s in settings_per_profile(doc, "A").values()})
+    ['1', 'None']
+    """
+    documents: dict[str, SettingsFile | None] = {doc.name: doc}
+
+    def remembered(file: str) -> SettingsFile | None:
+        if file not in documents:
+            content = loader(file) if loader is not None else None
+            if isinstance(content, bytes):
+                content = parse(content, name=file)
+            documents[file] = content
+        return documents[file]
+
+    walked: list[tuple[list[Statement], tuple[Hashable, ...], Evaluation]] = []
+    found: dict[str, Setting | None] = {}
+    for phone in phone_profiles():
+        for deciding, key, shared in walked:
+            if _key(phone, deciding) == key:
+                evaluation = shared
+                break
+        else:
+            evaluation = evaluate(doc, phone, remembered if loader is not None else None)
+            deciding = _deciding(evaluation, documents)
+            walked.append((deciding, _key(phone, deciding), evaluation))
+        found[profile_name(phone)] = evaluation.settings.get(name.upper())
+    return found
+
+
+_VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)")
+
+
+def _deciding(evaluation: Evaluation, documents: dict[str, SettingsFile | None]) -> list[Statement]:
+    """The statements on the path whose outcome depends on the phone."""
+    deciding: list[Statement] = []
+    for step in dict.fromkeys(evaluation.trace):
+        doc = documents.get(step.file)
+        statement = doc.line(step.line).statement if doc is not None else None
+        if isinstance(statement, IfStatement) or (
+            isinstance(statement, (GetStatement, Assignment)) and "$" in _text(statement)
+        ):
+            deciding.append(statement)
+    return deciding
+
+
+def _text(statement: Statement) -> str:
+    """The text of a statement in which a phone's variables are replaced."""
+    if isinstance(statement, GetStatement):
+        return statement.filename
+    return statement.value if isinstance(statement, Assignment) else ""
+
+
+def _key(phone: Phone, deciding: list[Statement]) -> tuple[Hashable, ...]:
+    """What ``phone`` makes of each statement of ``deciding``."""
+    key: list[Hashable] = []
+    for statement in deciding:
+        if isinstance(statement, IfStatement):
+            actual = phone.variable(statement.variable)
+            key.append(None if actual is None else phone.matches(actual, statement.operand))
+        else:
+            key.extend(phone.variable(v) for v in _VARIABLE.findall(_text(statement)))
+    return tuple(key)
 
 
 def setting_per_profile(

@@ -648,3 +648,15 @@ def test_20_stage_fetches_each_file_once(make: Callable[..., Site]) -> None:
     repeated = {path for path in asked if asked.count(path) > 1}
     # 46xxsettings.txt twice: once to stage it, once to read back what is served after.
     assert repeated <= {f"/{SETTINGS}"} and asked.count(f"/{SETTINGS}") == 2, asked
+
+
+def test_18_1_the_plan_names_the_phones_only_some_of_which_reach_it(
+    make: Callable[..., Site],
+) -> None:
+    site = make({SETTINGS: ADMIN, SPECIALS: GROUP_ONLY})
+    plan = site.stager().plan("stage")
+    assert any(
+        "46xxspecials.txt line 6 decides TRUSTCERTS" in note and "with $GROUP 1" in note
+        for note in plan.notes
+    ), plan.notes
+    assert any("46xxspecials.txt to 46xxspecials.bak" in step for step in plan.steps)

@@ -69,7 +69,6 @@ from .results import (
     Verification,
 )
 from .run import Run, recorded_ports
-from .survey import deciding_lines
 
 if TYPE_CHECKING:
     from ..format.compare import Phones
@@ -344,7 +343,7 @@ class Stager:
         journal.data.update(identify(office, journal.data["tls_ports"], named))
         journal.data["extras"] = [x.name for x in prepared.survey.extras]
         journal.data["had_root_ca"] = prepared.survey.had_root_ca
-        journal.data["chain"] = deciding_lines(prepared.survey.chain.decisions)
+        journal.data["chain"] = prepared.survey.lines()
         journal.step("fetch", "done", f"{url} ({len(prepared.served)} bytes)", save=False)
         journal.keep("served", prepared.served, save=False)
         if prepared.original is not None:

@@ -53,6 +53,13 @@ class Survey:
     extras: list[Extra]
     had_root_ca: list[str]
 
+    def lines(self) -> list[str]:
+        """What decides TRUSTCERTS for each profile's default phone, then for the other
+        phones that get one from a line no default phone's comes from, in words."""
+        told = {(d.file, d.line) for d in self.chain.decisions}
+        others = [d for d in self.chain.outcomes if d.names and (d.file, d.line) not in told]
+        return deciding_lines(self.chain.decisions) + deciding_lines(others)
+
 
 def deciding_lines(decisions: Iterable[Decision]) -> list[str]:
     """Which file and line decides TRUSTCERTS, grouped by line, in words.

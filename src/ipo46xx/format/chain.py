@@ -322,9 +322,9 @@ def _outcome(
                     name = f"{assumed} ({OTHER_MODELS})"
                 else:
                     said.append(f"${variable} {assumed}")
-        if end.start != start:
-            said.append(f"reading {end.start} first")
         name += f" with {', '.join(said)}" if said else ""
+        if end.start != start:
+            name += f"{',' if said else ''} reading {end.start} first"
     last = end.contributions[-1] if end.contributions else (None, None)
     return Decision(name, _value(end.contributions, documents), last[0], last[1], end.contributions)
 

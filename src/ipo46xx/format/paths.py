@@ -198,13 +198,16 @@ class _Walk:
             statements = path.doc.statements()
             if path.index >= len(statements):
                 break
+            statement = statements[path.index]
             self.steps += 1
             if self.steps > MAX_STEPS:
                 raise InputError(
                     f"the files phones read branch too much to follow (more than {MAX_STEPS} "
-                    "steps over all paths): which phones reach which line cannot be told"
+                    f"steps over all paths, the last at {path.doc.name} line {statement.line}): "
+                    "which phones reach which line cannot be told, so nothing was changed. "
+                    "Conditions on many different variables one after the other multiply the "
+                    "paths; simplify them, or follow the advisory by hand"
                 )
-            statement = statements[path.index]
             path.index += 1
             if isinstance(statement, Assignment):
                 if statement.name.upper() == self.setting:

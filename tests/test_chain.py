@@ -398,9 +398,9 @@ def test_each_default_phone_gets_what_evaluate_gives_it(first: str, second: str)
 def test_a_walk_that_branches_beyond_counting_says_it_cannot_tell(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ipo46xx.format import paths  # noqa: PLC0415
+    from ipo46xx.format import reach  # noqa: PLC0415
 
-    monkeypatch.setattr(paths, "MAX_STEPS", 20_000)  # 2**25 paths would take 2**25 * 75 steps
+    monkeypatch.setattr(reach, "MAX_STEPS", 20_000)  # 2**25 paths would take 2**25 * 75 steps
     branching = "".join(f"IF $V{n} SEQ x GOTO L{n}\nSET A{n} 1\n# L{n}\n" for n in range(25))
     with pytest.raises(InputError, match=r"cannot be told, so nothing was changed"):
         follow({SETTINGS: (branching + "SET TRUSTCERTS a.pem\n").encode()}.get)

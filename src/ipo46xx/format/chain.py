@@ -8,7 +8,7 @@ on one file server (the IP Office's own); the staging flow uses it to find every
 must blank.  It knows nothing of storage: it is given a function that fetches a file by
 name (``None`` when the server has none), and may be given one that lists its files.
 
-The walk is done once for all phones (:mod:`.paths`): phones that behave alike travel
+The walk is done once for all phones (:mod:`.reach`): phones that behave alike travel
 together, and a condition on a value no profile fixes (``$GROUP``, ``$MACADDR``,
 ``$HWVERS``, a model missing from the table) is taken both ways.  :attr:`Chain.decisions`
 is what the default phone of each model gets (group 0, no MAC); :attr:`Chain.outcomes`
@@ -23,9 +23,9 @@ import attrs
 
 from .document import SettingsFile, parse
 from .evaluation import Phone, evaluate
-from .paths import End, Paths, Walker, walk_paths
 from .phonemodels import MODELS, find_model
 from .profiles import phone_profiles, profile_name
+from .reach import End, Paths, Walker, walk_paths
 from .statements import AddStatement, Assignment, SetStatement, Statement
 from .trustlist import names_of
 

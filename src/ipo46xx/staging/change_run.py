@@ -20,14 +20,12 @@ from .changing import (
     Served,
     SettingEdit,
     begin_change,
-    effect_problems,
     gets,
     overlay,
     prepare_change,
-    profiles_of,
+    prove_change,
     recorded_request,
     request_of,
-    settings_through,
 )
 from .flow import SETTINGS, Expect, Unit, decide_change, decide_rollback
 from .journal import Journal, state_lock
@@ -174,14 +172,12 @@ def check_served(office: IpOffice, journal: Journal) -> tuple[list[str], str | N
             return [f"the IP Office's {SETTINGS} does not GET {name}"], name
     now = Served(office, served_now)
     before = overlay(now, {**originals, SETTINGS: served_before})
-    effect = compare(root_before, root_now, None, (before, now))
-    problems = effect_problems(
-        effect,
-        profiles_of(root_before, root_now),
+    _effect, problems = prove_change(
+        (root_before, before),
+        (root_now, now),
         edits,
         phones,
         list(originals),
-        (settings_through(root_before, before), settings_through(root_now, now)),
         [
             root_before,
             *(parse(data, name=n) for n, data in originals.items() if data is not None),

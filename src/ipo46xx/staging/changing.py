@@ -59,6 +59,7 @@ __all__ = [
     "overlay",
     "prepare_change",
     "profiles_of",
+    "prove_change",
     "recorded_request",
     "request_of",
     "settings_through",
@@ -295,6 +296,26 @@ def _misses(edit: SettingEdit, now: Setting | None, changed: Sequence[str]) -> s
     return None
 
 
+def prove_change(
+    old: tuple[SettingsFile, Callable[[str], bytes | None]],
+    new: tuple[SettingsFile, Callable[[str], bytes | None]],
+    edits: Sequence[SettingEdit],
+    phones: Phones | None,
+    changed: Sequence[str],
+    docs: Iterable[SettingsFile],
+) -> tuple[Comparison, list[str]]:
+    """What every phone gets differently from ``old`` to ``new`` (each a root file and the
+    loader of its chain), and why that is not exactly the change asked for (empty: it is).
+    """
+    (old_root, old_loader), (new_root, new_loader) = old, new
+    effect = compare(old_root, new_root, None, (old_loader, new_loader))
+    sides = (settings_through(old_root, old_loader), settings_through(new_root, new_loader))
+    problems = effect_problems(
+        effect, profiles_of(old_root, new_root), edits, phones, changed, sides, docs
+    )
+    return effect, problems
+
+
 def settings_through(root: SettingsFile, loader: Callable[[str], bytes | None]) -> Reader:
     """What each phone gets from ``root`` read through its chain."""
     return lambda phone: evaluate(root, phone, loader).settings
@@ -357,7 +378,7 @@ def prepare_change(
             "into its site-settings file, which the generated file GETs"
         )
     if create is not None:
-        return _create(storage, root, served, create, edits, phones, before, profiles, notes)
+        return _create(storage, root, served, create, edits, phones, before, notes)
     refusals: list[str] = []
     for name in candidates:
         original = served if name == SETTINGS else storage.read(name)
@@ -371,14 +392,12 @@ def prepare_change(
         changed = ChangedFile(name, original, doc.to_bytes())
         new_root = parse(changed.changed if name == SETTINGS else served, name=SETTINGS)
         after = overlay(before, {name: changed.changed})
-        effect = compare(root, new_root, None, (before, after))
-        problems = effect_problems(
-            effect,
-            profiles_of(root, new_root),
+        effect, problems = prove_change(
+            (root, before),
+            (new_root, after),
             edits,
             phones,
             [name],
-            (settings_through(root, before), settings_through(new_root, after)),
             [root, new_root, parse(changed.changed, name=name), *before.documents()],
         )
         if problems:
@@ -399,7 +418,6 @@ def _create(
     edits: Sequence[SettingEdit],
     phones: Phones | None,
     before: Served,
-    profiles: Mapping[str, Phone],
     notes: list[str],
 ) -> PreparedChange:
     """The change in a new site-settings file, in the generated file's line endings."""
@@ -421,15 +439,8 @@ def _create(
         )
         return PreparedChange(served, (changed,), None, tuple(notes), awaits_get=name)
     after = overlay(before, {name: changed.changed})
-    effect = compare(root, root, None, (before, after))
-    problems = effect_problems(
-        effect,
-        profiles,
-        edits,
-        phones,
-        [name],
-        (settings_through(root, before), settings_through(root, after)),
-        [root, doc, *before.documents()],
+    effect, problems = prove_change(
+        (root, before), (root, after), edits, phones, [name], [root, doc, *before.documents()]
     )
     if problems:
         raise PlacementError(f"in {name}: {'; '.join(problems[:4])}")

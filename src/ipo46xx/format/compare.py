@@ -228,28 +228,48 @@ def evaluate_both(
 
 
 class _Memo:
-    """Walks of one file, shared by profiles that report the same value in every variable
-    the file reads (two 9611s on another GROUP, when no line tests $GROUP).  Only without a
-    loader: a file a GET brings in may read other variables."""
+    """Walks of one file, shared by profiles that the file cannot tell apart: those that
+    report, for every variable an ``IF`` tests, either the same value or no value any of
+    its ``IF`` lines names (a 9611 and a 9621 where only ``IF $MODEL4 SEQ 9608`` tests the
+    model), and the same value for every variable a ``GET`` name or a value may hold.  Only
+    without a loader: a file a GET brings in may read other variables."""
 
     def __init__(self, doc: SettingsFile, loader: Loader | None) -> None:
         self.doc, self.loader = doc, loader
         self.done: dict[tuple[object, ...], dict[str, Setting]] = {}
-        read = {"MACADDR", "SERIALNO"}  # what values and file names may hold
+        whole = {"MACADDR", "SERIALNO"}  # what values and file names may hold
+        self.operands: dict[str, set[str]] = {}
         for statement in doc.program[0]:
             if isinstance(statement, IfStatement):
-                read.add(statement.variable.lstrip("$").upper())
+                name = statement.variable.lstrip("$").upper()
+                self.operands.setdefault(name, set()).add(statement.operand)
             elif isinstance(statement, GetStatement):
-                read.update(v.upper() for v in _VARIABLE.findall(statement.filename))
-        self.read = sorted(read)
+                whole.update(v.upper() for v in _VARIABLE.findall(statement.filename))
+        self.whole = sorted(whole)
+
+    def _seen(self, phone: Phone, name: str) -> object:
+        """What the file's ``IF`` lines can make of the phone's ``$name``."""
+        value = phone.variable(name)
+        if value is None:
+            return None
+        if any(phone.matches(value, operand) for operand in self.operands[name]):
+            return value
+        return _NO_MATCH
 
     def settings(self, phone: Phone) -> dict[str, Setting]:
         if self.loader is not None:
             return evaluate(self.doc, phone, self.loader).settings
-        key = (phone.ignores_case, *(phone.variable(name) for name in self.read))
+        key = (
+            phone.ignores_case,
+            *(self._seen(phone, name) for name in sorted(self.operands)),
+            *(phone.variable(name) for name in self.whole),
+        )
         if key not in self.done:
             self.done[key] = evaluate(self.doc, phone).settings
         return self.done[key]
+
+
+_NO_MATCH = object()  # a value that no IF line of the file names
 
 
 def compare_profiles(

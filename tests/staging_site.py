@@ -6,6 +6,7 @@ import pathlib
 from collections.abc import Callable
 
 from ipo46xx.emulator import IpOfficeEmulator
+from ipo46xx.staging.journal import Journal
 from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import LocalStorage, MemoryStorage, Storage, is_temporary
 
@@ -48,6 +49,23 @@ def make_site(kind: str, explicit: bool, tmp_path: pathlib.Path) -> Site:
     if explicit:
         card.write(SETTINGS, ADMIN)
     return Site(card, card, tmp_path / "state")
+
+
+def original_somewhere(site: Site, explicit: bool) -> Callable[[], None]:
+    """The crash matrices' invariant: the administrator's original file exists, byte for
+    byte, as 46xxsettings.txt, as 46xxsettings.bak or in the journal."""
+
+    def check() -> None:
+        if not explicit:
+            return
+        for name in (SETTINGS, BACKUP):
+            if site.card.exists(name) and site.card.read(name) == ADMIN:
+                return
+        journal = Journal.load(site.state_dir)
+        assert journal is not None, "the original is nowhere"
+        assert journal.kept("original") == ADMIN, "the original is nowhere"
+
+    return check
 
 
 def _staged_and_regenerated(stager: Stager, site: Site) -> None:

@@ -15,10 +15,10 @@ from ipo46xx.format.evaluation import Phone, evaluate
 from ipo46xx.staging.changing import SettingEdit
 from ipo46xx.staging.journal import Journal
 from ipo46xx.staging.stager import Stager
-from ipo46xx.storage import LocalStorage, MemoryStorage, Storage
+from ipo46xx.storage import LocalStorage
 
 from .faults import Crash, FaultyStorage
-from .staging_site import ADMIN, BACKUP, SETTINGS
+from .staging_site import ADMIN, BACKUP, SETTINGS, make_site, original_somewhere
 
 SPECIALS = "46xxspecials.txt"
 NTP = [SettingEdit.parse("SNTPSRVR=10.9.9.9")]
@@ -216,27 +216,6 @@ def test_a_change_no_file_can_make_is_refused_before_anything_is_written(
 CHANGES = {("change", True): 3, ("change", False): 1, ("rollback", True): 1, ("rollback", False): 1}
 
 
-def _site(kind: str, explicit: bool, tmp_path: pathlib.Path) -> Storage:
-    if kind == "memory":
-        card: Storage = MemoryStorage()
-    else:
-        folder = tmp_path / "card"
-        folder.mkdir()
-        card = LocalStorage(folder)
-    if explicit:
-        card.write(SETTINGS, ADMIN)
-    return card
-
-
-def _original_somewhere(card: Storage, state: pathlib.Path, explicit: bool) -> None:
-    if not explicit:
-        return
-    if any(card.exists(n) and card.read(n) == ADMIN for n in (SETTINGS, BACKUP)):
-        return
-    journal = Journal.load(state)
-    assert journal is not None and journal.kept("original") == ADMIN, "the original is nowhere"
-
-
 @pytest.mark.parametrize("recovery", ["again", "rollback"])
 @pytest.mark.parametrize(
     ("kind", "explicit", "operation", "k", "when"),
@@ -257,20 +236,18 @@ def test_crash_then_recover(
     when: str,
     recovery: str,
 ) -> None:
-    card = _site(kind, explicit, tmp_path)
-    state = tmp_path / "state"
-    pristine = {n: card.read(n) for n in card.list()}
-    with IpOfficeEmulator(card) as ipo:
+    site = make_site(kind, explicit, tmp_path)
+    card, check = site.card, original_somewhere(site, explicit)
+    pristine = site.snapshot()
+    try:
         if operation == "rollback":
-            Stager(ipo.url, card, state).change(NTP, ONLY_9611)
-        faulty = FaultyStorage(
-            card, fail_at=k, when=when, check=lambda: _original_somewhere(card, state, explicit)
-        )
+            site.stager().change(NTP, ONLY_9611)
+        faulty = FaultyStorage(card, fail_at=k, when=when, check=check)
         with pytest.raises(Crash):
-            stager = Stager(ipo.url, faulty, state)
+            stager = site.stager(faulty)
             stager.change(NTP, ONLY_9611) if operation == "change" else stager.rollback()
-        _original_somewhere(card, state, explicit)
-        recovered = Stager(ipo.url, card, state)
+        check()
+        recovered = site.stager()
         assert recovered.status().state == ("changing" if operation == "change" else "rolling-back")
         if recovery == "again" and operation == "change":
             assert recovered.change(NTP, ONLY_9611).state == "changed"
@@ -278,19 +255,23 @@ def test_crash_then_recover(
             assert not card.exists(BACKUP) and not card.exists("46xxspecials.bak")
         else:
             recovered.rollback()
-            assert {n: card.read(n) for n in card.list()} == pristine
+            assert site.snapshot() == pristine
             assert recovered.verify().ok
+    finally:
+        site.close()
 
 
 @pytest.mark.parametrize("explicit", [True, False])
 def test_the_crash_matrix_counts_every_change_of_the_card(
     tmp_path: pathlib.Path, explicit: bool
 ) -> None:
-    card = _site("memory", explicit, tmp_path)
-    with IpOfficeEmulator(card) as ipo:
-        counting = FaultyStorage(card)
-        Stager(ipo.url, counting, tmp_path / "state").change(NTP, ONLY_9611)
+    site = make_site("memory", explicit, tmp_path)
+    try:
+        counting = FaultyStorage(site.card)
+        site.stager(counting).change(NTP, ONLY_9611)
         assert counting.mutations == CHANGES["change", explicit], counting.log
-        counting = FaultyStorage(card)
-        Stager(ipo.url, counting, tmp_path / "state").rollback()
+        counting = FaultyStorage(site.card)
+        site.stager(counting).rollback()
         assert counting.mutations == CHANGES["rollback", explicit], counting.log
+    finally:
+        site.close()

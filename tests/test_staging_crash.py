@@ -9,14 +9,21 @@ and leaves the target consistent.
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable
 
 import pytest
 
 from ipo46xx.staging.journal import Journal
 
 from .faults import Crash, FaultyStorage
-from .staging_site import ADMIN, BACKUP, PREPARE, SETTINGS, Site, make_site, run_operation
+from .staging_site import (
+    ADMIN,
+    BACKUP,
+    PREPARE,
+    SETTINGS,
+    make_site,
+    original_somewhere,
+    run_operation,
+)
 
 # How many changes each makes to a card with (True) and without (False) an explicit file:
 # stage = park + write; restore = remove staged + write + remove .bak;
@@ -31,20 +38,6 @@ CHANGES = {
     ("rollback-restored", True): 1,
     ("rollback-restored", False): 0,
 }
-
-
-def _invariant(site: Site, explicit: bool) -> Callable[[], None]:
-    def check() -> None:
-        if not explicit:
-            return
-        for name in (SETTINGS, BACKUP):
-            if site.card.exists(name) and site.card.read(name) == ADMIN:
-                return
-        journal = Journal.load(site.state_dir)
-        assert journal is not None, "the original is nowhere"
-        assert journal.kept("original") == ADMIN, "the original is nowhere"
-
-    return check
 
 
 CASES = [
@@ -63,7 +56,7 @@ def test_each_operation_makes_the_changes_counted(
     site = make_site("memory", explicit, tmp_path)
     try:
         PREPARE[operation](site.stager(), site)
-        counting = FaultyStorage(site.card, check=_invariant(site, explicit))
+        counting = FaultyStorage(site.card, check=original_somewhere(site, explicit))
         run_operation(operation, site.stager(counting))
         assert counting.mutations == CHANGES[operation, explicit], counting.log
     finally:
@@ -84,7 +77,7 @@ def test_crash_then_recover(
     site = make_site(kind, explicit, tmp_path)
     try:
         pristine = site.snapshot()
-        check = _invariant(site, explicit)
+        check = original_somewhere(site, explicit)
         PREPARE[operation](site.stager(), site)
         faulty = FaultyStorage(site.card, fail_at=k, when=when, check=check)
         stager = site.stager(faulty)

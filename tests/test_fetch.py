@@ -224,3 +224,25 @@ def test_an_address_with_a_password_is_refused_without_echoing_it(address: str) 
 def test_a_time_limit_must_be_positive(http_host: str, timeout: float) -> None:
     with pytest.raises(InputError, match="time limit"):
         fetch(f"http://{http_host}/46xxsettings.txt", timeout=timeout)
+
+
+def test_a_ca_file_changed_between_downloads_is_read_again(
+    https_host: str, certificate: tuple[pathlib.Path, pathlib.Path], tmp_path: pathlib.Path
+) -> None:
+    # Contexts are shared between downloads (loading CAs is slow); the file's content rules.
+    url = f"https://{https_host}/46xxsettings.txt"
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(certificate[0].read_bytes())
+    assert fetch(url, cafile=str(ca)) == SETTINGS
+    other = tmp_path / "other"
+    other.mkdir()
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(other / "key.pem"), "-out", str(ca), "-subj", "/CN=another"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    with pytest.raises(FetchError, match="could not be verified"):
+        fetch(url, cafile=str(ca))
+    ca.unlink()
+    with pytest.raises(InputError, match="cannot use CA file"):
+        fetch(url, cafile=str(ca))

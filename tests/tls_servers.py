@@ -311,11 +311,16 @@ def dropping_server() -> Iterator[Server]:
 
 
 @contextlib.contextmanager
-def raw_http_server(raw: bytes, *, linger: float = 0.0) -> Iterator[Server]:
-    """Answers every request with exactly ``raw``, then closes (after ``linger`` s)."""
+def raw_http_server(
+    raw: bytes, *, linger: float = 0.0, requests: list[bytes] | None = None
+) -> Iterator[Server]:
+    """Answers every request with exactly ``raw``, then closes (after ``linger`` s);
+    each request's head is appended to ``requests`` when given."""
 
     def handle(conn: socket.socket) -> None:
-        _read_request(conn)
+        request = _read_request(conn)
+        if requests is not None:
+            requests.append(request)
         conn.sendall(raw)
         if linger:
             time.sleep(linger)

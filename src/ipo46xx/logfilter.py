@@ -109,6 +109,8 @@ def has_password(address: str) -> bool:
     (True, False)
     """
     text = str(address)
+    if "@" not in text:  # no user information, so no password (and no parsing to do)
+        return False
     scheme = _SCHEME.match(text)
     authority = re.split(r"[/?#]", text[scheme.end() if scheme else 0 :], maxsplit=1)[0]
     userinfo, at, _ = authority.rpartition("@")

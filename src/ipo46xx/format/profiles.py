@@ -8,6 +8,7 @@ walks the same lines and gets the same settings.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Hashable
 
@@ -25,7 +26,13 @@ def phone_profiles() -> list[Phone]:
     >>> [profile_name(p) for p in phone_profiles()][:2]
     ['1603 H323', '1603 SIP']
     """
-    return [Phone.for_model(row) for row in MODELS]
+    return list(_profiles())
+
+
+@functools.cache
+def _profiles() -> tuple[Phone, ...]:
+    # Phones are frozen and the table fixed: a fleet run asks once per file of every site.
+    return tuple(Phone.for_model(row) for row in MODELS)
 
 
 def profile_name(phone: Phone) -> str:

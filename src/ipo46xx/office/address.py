@@ -3,6 +3,7 @@ the URL of a file it serves, checked without ever echoing a password."""
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 
@@ -52,19 +53,26 @@ def settings_url(address: str, name: str = SETTINGS_NAME) -> str:
 _BARE_IPV6 = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(%[\w.-]+)?\Z")
 
 
+@functools.lru_cache(maxsize=4096)
 def split_address(url: str) -> urllib.parse.SplitResult:
-    """``url`` split, or one line on what is wrong with it; a password is never echoed."""
-    shown = redact_address(url)
+    """``url`` split, or one line on what is wrong with it; a password is never echoed.
+
+    Remembered: a fleet run asks again for every file of every site (a refusal is not
+    remembered, and holds nothing to remember).
+
+    >>> split_address("http://192.168.42.1:8080/46xxsettings.txt").port
+    8080
+    """
     if has_password(url):  # first: what follows may fail to parse, and must not echo it
         raise InputError(
-            f"{shown}: the address contains a password; the IP Office's file service needs "
-            "none, and a password on the command line ends up in shell history and logs. "
-            "Remove user:password@ from it"
+            f"{redact_address(url)}: the address contains a password; the IP Office's file "
+            "service needs none, and a password on the command line ends up in shell history "
+            "and logs. Remove user:password@ from it"
         )
-    if any(c.isspace() or not c.isprintable() for c in url):
+    if not url.isprintable() or _SPACE.search(url):
         raise InputError(
-            f"{shown!r}: an address holds no space or control character; check what you "
-            "gave (a space in a path is written %20)"
+            f"{redact_address(url)!r}: an address holds no space or control character; check "
+            "what you gave (a space in a path is written %20)"
         )
     parts = split_url(url, "http://[2001:db8::1]:8080/")
     try:
@@ -72,5 +80,8 @@ def split_address(url: str) -> urllib.parse.SplitResult:
     except ValueError:
         port = 0
     if port == 0 and re.search(r":[^\]]*\Z", parts.netloc):
-        raise InputError(f"{shown}: the port must be a number from 1 to 65535")
+        raise InputError(f"{redact_address(url)}: the port must be a number from 1 to 65535")
     return parts
+
+
+_SPACE = re.compile(r"\s")

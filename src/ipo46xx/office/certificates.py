@@ -13,6 +13,7 @@ made.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import socket
@@ -270,10 +271,12 @@ class CertificateReport:
         return bool(self.answered) and not set(self.problems) & set(BLOCKING)
 
 
+@functools.cache
 def _read_context() -> ssl.SSLContext:
     """A client that accepts anything an old IP Office offers: this connection only reads.
 
     TLS 1.0, 1024-bit RSA and SHA-1 must not stop an inspection; downloads never use it.
+    One for the process: it holds no state of a connection, and a fleet makes thousands.
     """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False

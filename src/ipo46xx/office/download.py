@@ -10,9 +10,11 @@ pins a saved root CA instead.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import http.client
 import logging
+import os
 import socket
 import ssl
 import urllib.parse
@@ -23,6 +25,7 @@ from .address import SETTINGS_NAME, settings_url, split_address
 from .clock import DownloadClock
 from .limits import DEADLINE_FACTOR, DEFAULT_TIMEOUT, MAX_TIMEOUT, Deadline, check_timeout
 from .sniff import MAX_BYTES, not_settings_reason
+from .wire import Exchange
 
 __all__ = [
     "DEADLINE_FACTOR",
@@ -73,14 +76,35 @@ def _context(url: str, verify: bool, cafile: str | None, pin: str | None) -> ssl
         )
     if not verify or pin is not None:
         # A pin is checked against the presented certificate itself, after the handshake.
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
+        return _unchecked_context()
     try:
-        return ssl.create_default_context(cafile=cafile)
+        return _checking_context(cafile, _stamp(cafile))
     except (OSError, ssl.SSLError) as exc:
         raise InputError(f"cannot use CA file {cafile}: {exc}; give a PEM certificate") from None
+
+
+def _stamp(cafile: str | None) -> tuple[int, int] | None:
+    """What tells a changed CA file from the one a context was made with."""
+    try:
+        stat = os.stat(cafile) if cafile is not None else None
+    except OSError:
+        return None  # the context fails to load it, and says why
+    return None if stat is None else (stat.st_mtime_ns, stat.st_size)
+
+
+# Loading the system's CA store takes some 30 ms of CPU: a fleet of HTTPS sites makes
+# ten downloads per site.  A context holds no state of a connection and is shared.
+@functools.lru_cache(maxsize=16)
+def _checking_context(cafile: str | None, stamp: tuple[int, int] | None) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=cafile)
+
+
+@functools.cache
+def _unchecked_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def fetch(
@@ -130,29 +154,21 @@ def download(
         raise InputError(f"{redact_address(url)}: only http:// and https:// URLs can be fetched")
     wanted = normalize_pin(pin) if pin is not None else None
     context = _context(url, verify, cafile, wanted)
-    connection: http.client.HTTPConnection
-    if context is not None:
-        connection = http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=timeout, context=context
-        )
-    else:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    clock = DownloadClock(connection, timeout)
+    exchange = Exchange(parts.hostname, parts.port, path, timeout=timeout, context=context)
+    clock = DownloadClock(exchange, timeout)
     try:
         with clock:
-            connection.connect()
+            exchange.connect()
             if wanted is not None:
-                _check_pin(url, connection, wanted)
-            connection.request(
-                "GET", path, headers={"User-Agent": "ipo46xx", "Connection": "close"}
-            )
+                _check_pin(url, exchange.sock, wanted)
+            exchange.send()
             clock.start()
-            response = connection.getresponse()
-            if response.status >= 400:
-                raise _http_error(url, response.status, response.reason)
-            content_type = response.headers.get("Content-Type", "")
-            body = _read_body(url, response)
+            exchange.read_head()
+            if exchange.status >= 400:
+                raise _http_error(url, exchange.status, exchange.reason)
+            content_type = exchange.headers.get("content-type", "")
+            body = _read_body(url, exchange)
     except FetchError:
         if clock.expired:  # the shut socket reads as a body cut short
             raise _late(url, timeout) from None
@@ -165,7 +181,7 @@ def download(
             raise FetchError(f"{url}: this port speaks TLS: use https://, e.g. {https}") from None
         raise _network_error(url, exc, timeout) from None
     finally:
-        connection.close()
+        exchange.close()
     if clock.expired:
         raise _late(url, timeout)
     log.debug("%s: %d bytes (%s)", url, len(body), content_type or "no content type")
@@ -180,13 +196,11 @@ def _speaks_tls(exc: Exception, host: str, port: int | None, timeout: float) -> 
     """
     if not isinstance(exc, (http.client.BadStatusLine, ConnectionResetError)):
         return False
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # only whether TLS answers; nothing is read
     try:
         with (
             socket.create_connection((host, port or 80), timeout=min(timeout, 5.0)) as sock,
-            context.wrap_socket(sock, server_hostname=host),
+            # Only whether TLS answers; nothing is read.
+            _unchecked_context().wrap_socket(sock, server_hostname=host),
         ):
             return True
     except (OSError, ValueError):
@@ -200,8 +214,7 @@ def _late(url: str, timeout: float) -> FetchError:
     )
 
 
-def _check_pin(url: str, connection: http.client.HTTPConnection, wanted: str) -> None:
-    sock = connection.sock
+def _check_pin(url: str, sock: socket.socket | None, wanted: str) -> None:
     der = sock.getpeercert(binary_form=True) if isinstance(sock, ssl.SSLSocket) else None
     if not der:
         raise FetchError(f"{url}: the server presented no certificate to check the pin against")
@@ -228,26 +241,22 @@ def _cut_short(url: str, got: int, expected: int | str) -> FetchError:
     )
 
 
-def _read_body(url: str, response: http.client.HTTPResponse) -> bytes:
+def _read_body(url: str, exchange: Exchange) -> bytes:
     """The whole body, checked against its framing: never half a file."""
-    body = bytearray()
-    if response.chunked:
+    if exchange.chunked:
         try:
-            while chunk := response.read(65536):
-                body += chunk
-                if len(body) > MAX_BYTES:
-                    raise _too_large(url)
+            return exchange.chunks(MAX_BYTES)
+        except ValueError:
+            raise _too_large(url) from None
         except http.client.IncompleteRead as exc:
-            raise _cut_short(url, len(body) + len(exc.partial), "a chunked body") from None
-        return bytes(body)
-    length = response.length
+            raise _cut_short(url, len(exc.partial), "a chunked body") from None
+    length = exchange.length
     if length is not None and length > MAX_BYTES:
         raise _too_large(url)
-    stream = response.fp
-    # Read the raw stream, not response.read(): http.client stops at Content-Length
-    # and would hide both a short body and extra bytes behind it.
-    while stream is not None and (length is None or len(body) < length):
-        data = stream.read1(65536)
+    body = bytearray()
+    # Read on past Content-Length: a short body and extra bytes behind it both show.
+    while length is None or len(body) < length:
+        data = exchange.read1(65536)
         if not data:
             break
         body += data
@@ -258,9 +267,9 @@ def _read_body(url: str, response: http.client.HTTPResponse) -> bytes:
     if len(body) < length:
         raise _cut_short(url, len(body), length)
     extra = len(body) > length
-    if not extra and stream is not None and response.will_close:
+    if not extra and exchange.will_close:
         with contextlib.suppress(OSError):
-            extra = bool(stream.read1(1))
+            extra = bool(exchange.read1(1))
     if extra:
         raise FetchError(
             f"{url}: the answer is longer than its Content-Length ({length} bytes); the "

@@ -67,12 +67,14 @@ class Engine:
         done: list[str] = []
         suffix = "" if unit.primary else unit.name
         for _ in range(12):  # every path converges in at most five actions
-            leftover = reservation(self.look(unit), journal.data["steps"], suffix)
+            view = self.look(unit)
+            leftover = reservation(view, journal.data["steps"], suffix)
             if leftover is not None:
                 name = unit.own(Action("", "remove", leftover)).name
                 self.storage.remove(name)
                 journal.step("clean", "done", f"removed the empty {name} {RESERVED}", save=False)
-            planned = decide(self.look(unit), unit.expect(journal))
+                view = self.look(unit)
+            planned = decide(view, unit.expect(journal))
             if planned is None:
                 return done
             if planned.op == "prepare" and not unit.primary:

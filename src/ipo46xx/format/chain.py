@@ -103,6 +103,8 @@ class Decision:
     file: str | None
     line: int | None
     lines: tuple[tuple[str, int], ...] = ()
+    of: str = attrs.field(default="", eq=False, repr=False)
+    """The profile whose phones these are (in ``outcomes``, who may be some of them)."""
 
     @property
     def names(self) -> list[str]:
@@ -287,8 +289,8 @@ def _default(
     first = loader(start)
     setting = None if first is None else evaluate(first, phone, loader).settings.get("TRUSTCERTS")
     if setting is None:
-        return Decision(walker.name, None, None, None)
-    return Decision(walker.name, setting.value, setting.file, setting.line)
+        return Decision(walker.name, None, None, None, of=walker.name)
+    return Decision(walker.name, setting.value, setting.file, setting.line, of=walker.name)
 
 
 def _defaults_hold(end: End, walker: Walker) -> bool:
@@ -326,7 +328,8 @@ def _outcome(
         if end.start != start:
             name += f"{',' if said else ''} reading {end.start} first"
     last = end.contributions[-1] if end.contributions else (None, None)
-    return Decision(name, _value(end.contributions, documents), last[0], last[1], end.contributions)
+    value = _value(end.contributions, documents)
+    return Decision(name, value, last[0], last[1], end.contributions, of=walker.name)
 
 
 def _value(lines: Sequence[tuple[str, int]], documents: Mapping[str, SettingsFile]) -> str | None:

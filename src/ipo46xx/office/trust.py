@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import attrs
 
 from ..errors import Ipo46xxError
-from ..format.chain import Chain
+from ..format.chain import Chain, Decision
 from ..format.document import SettingsFile
 from ..format.evaluation import Loader
 from ..format.profiles import settings_per_profile
@@ -123,7 +123,9 @@ def check_trust(
     ``fetch_file`` downloads a root CA file by name from the IP Office's file service;
     ``loader`` gives the files a ``GET`` reaches (as for :func:`ipo46xx.evaluate`);
     ``chain``, when given, is what each profile gets from its whole chain (upgrade script
-    first), and ``doc`` and ``loader`` are not evaluated.
+    first), and ``doc`` and ``loader`` are not evaluated: every branch of it is judged
+    (``Chain.outcomes``: a group, a MAC address, a per-device file), each as its own
+    profile when it differs from what the profile's default phone gets.
 
     >>> from ipo46xx import parse
     >>> report = check_trust(parse(b'SET TRUSTCERTS ""'), [], lambda name: b"")
@@ -137,7 +139,7 @@ def check_trust(
     if chain is not None:
         decided = [
             (d.profile, d.value, None if d.file is None else f"{d.file} line {d.line}")
-            for d in chain.decisions
+            for d in _branches(chain)
         ]
     else:
         decided = [
@@ -177,6 +179,28 @@ def check_trust(
             trusted, reason = False, "; ".join(c.reason for c in cas)
         profiles.append(ProfileTrust(profile, names, source, trusted, reason, cas))
     return TrustReport(profiles, list(endpoints))
+
+
+def _branches(chain: Chain) -> list[Decision]:
+    """What the default phone of each profile gets, each followed by what some of its
+    phones get otherwise (a group, a MAC address, another file): a phone in group 2 told
+    to trust the old root CA will not trust the IP Office, whatever group 0 is told.
+
+    A branch with its default's value would be judged the same, so it is left out; so is
+    one of a model the table lacks that some model's default already shows.
+    """
+    branches: dict[str, list[Decision]] = {}
+    for outcome in chain.outcomes:
+        branches.setdefault(outcome.of, []).append(outcome)
+    entries: list[Decision] = []
+    for decision in chain.decisions:
+        entries.append(decision)
+        entries += [o for o in branches.pop(decision.profile, []) if o.value != decision.value]
+    shown = {d.value for d in chain.decisions}
+    for others in branches.values():  # models the table lacks: no default of their own
+        entries += [o for o in others if o.value not in shown]
+    unique = {(d.profile, d.value, d.file, d.line): d for d in entries}
+    return list(unique.values())
 
 
 def _nothing_answered(endpoints: Sequence[Endpoint]) -> str:

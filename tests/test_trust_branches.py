@@ -184,3 +184,25 @@ def test_cli_restore_verify_status_see_the_group_left_on_the_old_root_ca(
     main(["status", *where])
     status = capsys.readouterr().out
     assert "Step 9" not in status and "Do not restart the phones" in status
+
+
+def test_cli_restore_sees_a_per_device_file_left_on_another_root_ca(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Only the card's listing shows $MACADDR.txt files: restore must judge them too.
+    folder = tmp_path / "sd"
+    folder.mkdir()
+    card = LocalStorage(folder)
+    card.write(SETTINGS, f'SET TRUSTCERTS "{INITIAL_ROOT_CA}"\r\nGET $MACADDR.txt\r\n'.encode())
+    card.write(f"{MAC.lower()}.txt", f'SET TRUSTCERTS "{OLD}"\r\n'.encode())
+    where = ["--target", str(folder), "--state-dir", str(tmp_path / "state")]
+    with IpOfficeEmulator(card) as emulator:
+        assert main(["stage", "--ipo", emulator.url, *where, "--yes"]) == 0
+        new = emulator.regenerate_certificate()
+        capsys.readouterr()
+        code = main(["restore", *where, "--yes", "--replace", f"{INITIAL_ROOT_CA}={new}"])
+        out = capsys.readouterr().out
+    assert code == 1, out
+    [trust] = [line for line in out.splitlines() if line.startswith("trust:")]
+    assert "will not (" in trust and MAC in trust.upper(), trust
+    assert "Step 9" not in out

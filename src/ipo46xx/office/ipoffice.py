@@ -151,10 +151,15 @@ class IpOffice:
         return follow(self.fetch_named, overrides=overrides, lister=lister)
 
     def trust(
-        self, recorded: Sequence[int], served: bytes | None = None, chain: Chain | None = None
+        self,
+        recorded: Sequence[int],
+        served: bytes | None = None,
+        chain: Chain | None = None,
+        lister: Callable[[], Iterable[str]] | None = None,
     ) -> TrustReport:
-        """The phones' view of the chain served now and the certificate presented now."""
+        """The phones' view of the chain served now and the certificate presented now
+        (``lister``: the files of its card, so that per-device files are judged too)."""
         served = served if served is not None else self.fetch()
-        chain = chain or self.chain(served)
+        chain = chain or self.chain(served, lister)
         doc = parse(served, name=SETTINGS)
         return check_trust(doc, self.endpoints(recorded), self.fetch_file, chain=chain)

@@ -263,7 +263,7 @@ class Stager:
             self._run.engine.sweep(journal)
             journal.state = RESTORED
             journal.save()
-            trust = self._run.office().trust(recorded_ports(journal))
+            trust = self._run.office().trust(recorded_ports(journal), lister=self._run.storage.list)
             journal.data["trusted"] = trust.verdict
             journal.save()
             problems = [] if trust.ok else [trust.summary()]

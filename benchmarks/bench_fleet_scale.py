@@ -27,6 +27,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import shutil
 import socketserver
 import ssl
@@ -141,6 +142,11 @@ def inventory(path: pathlib.Path, cards: pathlib.Path, names: Sequence[str], s: 
     path.write_text("".join(parts))
 
 
+CPU: dict[str, float] = {}
+"""The CPU seconds of the last ``fleet`` run: the tool's (``tool``) and the stand-ins'
+(``stand-ins``: this process, which only waits meanwhile)."""
+
+
 def fleet(action: str, inv: pathlib.Path, state: pathlib.Path, jobs: int) -> tuple[float, int, int]:
     """Wall time of ``fleet ACTION``, how many sites failed, and the workers it used."""
     shutil.rmtree(state, ignore_errors=True)
@@ -149,9 +155,13 @@ def fleet(action: str, inv: pathlib.Path, state: pathlib.Path, jobs: int) -> tup
         "--state-dir", str(state), "--yes", "--jobs", str(jobs), "--json",
     ]  # fmt: skip
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    children, own = resource.getrusage(resource.RUSAGE_CHILDREN), time.process_time()
     start = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["tool"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    CPU["stand-ins"] = time.process_time() - own
     if result.returncode not in (0, 1):
         raise SystemExit(f"fleet {action} failed ({result.returncode}):\n{result.stderr[-2000:]}")
     # A certificate problem found is the job done; an endpoint not read is a failure.
@@ -236,6 +246,7 @@ def main() -> None:
                     f"{per_site:.1f} requests/site, floor {floor:6.2f} s, "
                     f"{elapsed / floor:5.2f}x floor"
                 )
+                line += f"; CPU: tool {CPU['tool']:.1f} s, stand-ins {CPU['stand-ins']:.1f} s"
                 if jobs in args.jobs:
                     make_cards(cards, names)
                     shell = shell_loop(cards, names, stand_ins, jobs)
@@ -244,7 +255,8 @@ def main() -> None:
             for jobs in args.jobs:
                 elapsed, failed, _ = fleet("cert", inv, state, jobs)
                 print(
-                    f"  fleet cert  --jobs {jobs:<5}       {elapsed:7.2f} s"
+                    f"  fleet cert  --jobs {jobs:<5}       {elapsed:7.2f} s; "
+                    f"CPU: tool {CPU['tool']:.1f} s, stand-ins {CPU['stand-ins']:.1f} s"
                     + (f"; {failed} FAILED" if failed else "")
                 )
         finally:

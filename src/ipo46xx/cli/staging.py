@@ -29,7 +29,7 @@ from .common import (
 if TYPE_CHECKING:
     from ..format.compare import Phones
     from ..office.trust import TrustReport
-    from ..staging.changing import SettingEdit
+    from ..staging.change_request import SettingEdit
     from ..staging.stager import Outcome, Plan, Stager, Status, Verification
     from ..storage import Storage
 
@@ -211,7 +211,7 @@ def _changing(action: str) -> Handler:
 def change_request(args: argparse.Namespace) -> tuple[list[SettingEdit], Phones | None]:
     """The settings ``--set``, ``--add`` and ``--unset`` name, checked, and the phones the
     selection options name (``None``: every phone)."""
-    from ..staging.changing import SettingEdit  # noqa: PLC0415
+    from ..staging.change_request import SettingEdit  # noqa: PLC0415
     from .edits import _selection  # noqa: PLC0415
 
     edits = [

@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 install_moved_finder()
 
 _SOURCES: dict[str, str] = {
-    "SettingEdit": "staging.changing",
+    "SettingEdit": "staging.change_request",
     "Certificate": "office.certificates",
     "CertificateReport": "office.certificates",
     "Endpoint": "office.certificates",
@@ -324,7 +324,7 @@ if TYPE_CHECKING:
         TrustReport,
         check_trust,
     )
-    from .staging.changing import SettingEdit
+    from .staging.change_request import SettingEdit
     from .staging.stager import (
         Outcome,
         Plan,

@@ -50,10 +50,10 @@ def _selection(args: argparse.Namespace) -> Phones | None:
 
 def cmd_set(args: argparse.Namespace) -> int:
     from ..format.edits import set_setting  # noqa: PLC0415
-    from .files import _edit  # noqa: PLC0415
+    from .writing import write_edit  # noqa: PLC0415
 
     phones = _selection(args)
-    return _edit(
+    return write_edit(
         args,
         lambda doc: set_setting(doc, args.name, args.value, phones),
         lambda doc, edit: _effect(doc, edit, phones),
@@ -62,7 +62,7 @@ def cmd_set(args: argparse.Namespace) -> int:
 
 def cmd_unset(args: argparse.Namespace) -> int:
     from ..format.edits import unset_setting  # noqa: PLC0415
-    from .files import _edit  # noqa: PLC0415
+    from .writing import write_edit  # noqa: PLC0415
 
     phones = _selection(args)
 
@@ -78,7 +78,7 @@ def cmd_unset(args: argparse.Namespace) -> int:
             )
         return lines
 
-    return _edit(args, lambda doc: unset_setting(doc, args.name, phones), effect)
+    return write_edit(args, lambda doc: unset_setting(doc, args.name, phones), effect)
 
 
 def _effect(doc: SettingsFile, edit: Edit, phones: Phones | None) -> list[str]:
@@ -200,7 +200,7 @@ def _add_selection(sub: argparse.ArgumentParser) -> None:
 def register(command: Command) -> None:
     """Add ``set``, ``unset`` and ``diff`` to the parser."""
     from .common import add_file_argument  # noqa: PLC0415
-    from .files import add_output_options  # noqa: PLC0415
+    from .writing import add_output_options  # noqa: PLC0415
 
     setting = command("set", cmd_set, "Give a setting a value, for exactly the phones named.")
     add_file_argument(setting)

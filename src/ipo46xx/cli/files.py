@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 import pathlib
-import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +23,7 @@ from .common import (
     print_json,
     tls_options,
 )
+from .writing import add_output_options, write_edit
 
 if TYPE_CHECKING:
     from ..format.document import SettingsFile
@@ -164,86 +163,14 @@ def cmd_trustcerts(args: argparse.Namespace) -> int:
 def cmd_blank(args: argparse.Namespace) -> int:
     from ..format.trustlist import blank_trustcerts  # noqa: PLC0415
 
-    return _edit(args, blank_trustcerts)
+    return write_edit(args, blank_trustcerts)
 
 
 def cmd_rewrite(args: argparse.Namespace) -> int:
     from ..format.trustlist import replace_trustcerts  # noqa: PLC0415
 
     mapping = parse_mapping(args.replace)
-    return _edit(args, lambda doc: replace_trustcerts(doc, mapping))
-
-
-def _edit(
-    args: argparse.Namespace,
-    transform: Callable[[SettingsFile], Any],
-    effect: Callable[[SettingsFile, Any], list[str]] | None = None,
-) -> int:
-    """Carry out an edit with the output options; ``effect`` gives lines to print after the
-    diff (on standard output with --diff or --check, else on standard error)."""
-    from ..errors import InputError  # noqa: PLC0415
-    from ..format.document import unified_diff  # noqa: PLC0415
-
-    if args.in_place and (args.file == "-" or "://" in args.file):
-        raise InputError("--in-place needs a local file; use -o OUT for standard input or URLs")
-    if args.output == "":
-        raise InputError("-o needs a file name (or - for standard output)")
-    if args.no_backup and not args.in_place:
-        raise InputError("--no-backup goes with --in-place (it skips FILE.orig)")
-    to_stdout = args.output == "-"
-    doc = load_input(args.file, args)
-    edit = transform(doc)
-    new = edit.document
-    if args.diff or args.check:
-        text = unified_diff(doc, new, f"a/{doc.name}", f"b/{doc.name}")
-        if args.diff and text:
-            sys.stdout.write(text)
-    for line in effect(doc, edit) if effect is not None else ():
-        (out if args.diff or args.check else err)(line)
-    if args.check:
-        return EXIT_FOUND if edit.changed else EXIT_OK
-    data = new.to_bytes()
-    if args.in_place:
-        if edit.changed:
-            _write_in_place(pathlib.Path(args.file), data, backup=not args.no_backup)
-    elif args.output and not to_stdout:
-        _write_file(pathlib.Path(args.output), data)
-    elif to_stdout or not args.diff:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    if args.in_place or (args.output and not to_stdout):
-        lines = ", ".join(str(c.line) for c in edit.changes)
-        err(f"changed line(s) {lines}" if edit.changed else "nothing to change")
-    return EXIT_OK
-
-
-def _write_file(path: pathlib.Path, data: bytes) -> None:
-    from ..storage import LocalStorage  # noqa: PLC0415
-
-    path = _through_links(path)
-    folder = path.parent if str(path.parent) else pathlib.Path(".")
-    LocalStorage(folder).write(path.name, data)
-
-
-def _through_links(path: pathlib.Path) -> pathlib.Path:
-    """The file a symbolic link names: replacing the link would turn it into a copy."""
-    return pathlib.Path(os.path.realpath(path)) if path.is_symlink() else path
-
-
-def _write_in_place(path: pathlib.Path, data: bytes, *, backup: bool) -> None:
-    from ..errors import InputError  # noqa: PLC0415
-    from ..storage import LocalStorage  # noqa: PLC0415
-
-    path = _through_links(path)
-    folder = LocalStorage(path.parent)
-    if backup:
-        original = path.name + ".orig"
-        if folder.exists(original):
-            raise InputError(
-                f"{path.parent / original} already exists; move it away or pass --no-backup"
-            )
-        folder.write(original, path.read_bytes())
-    folder.write(path.name, data)
+    return write_edit(args, lambda doc: replace_trustcerts(doc, mapping))
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -404,20 +331,6 @@ def _print_evaluation(result: Evaluation, only: str | None) -> None:
             f"  {finding.file}:{finding.line}: {finding.severity} [{finding.code}] "
             f"{finding.message}"
         )
-
-
-def add_output_options(sub: argparse.ArgumentParser) -> None:
-    """``-o OUT``, ``--in-place`` (with ``--no-backup``), ``--diff`` and ``--check``."""
-    where = sub.add_mutually_exclusive_group()
-    where.add_argument("-o", "--output", metavar="OUT", help="write the result to OUT")
-    where.add_argument(
-        "--in-place", action="store_true", help="replace FILE atomically, keeping FILE.orig"
-    )
-    sub.add_argument("--no-backup", action="store_true", help="with --in-place: no .orig")
-    sub.add_argument("--diff", action="store_true", help="print a unified diff")
-    sub.add_argument(
-        "--check", action="store_true", help="write nothing; exit 1 when something would change"
-    )
 
 
 def register(command: Command) -> None:

@@ -428,12 +428,12 @@ def single_json(result: SiteResult) -> dict[str, Any]:
     if value is None:
         return {}
     if result.action == "status":
-        from .staging import status_json, status_steps  # noqa: PLC0415
+        from .run_output import status_json, status_steps  # noqa: PLC0415
 
         steps = status_steps(value, result.stager) if result.stager is not None else []
         return status_json(value, steps)
     if result.action == "verify":
-        from .staging import verify_json  # noqa: PLC0415
+        from .run_output import verify_json  # noqa: PLC0415
 
         return verify_json(value)
     if result.action == "cert":

@@ -1,11 +1,14 @@
 """The staging commands: ``stage``, ``restore``, ``change``, ``rollback``, ``status``,
-``verify``."""
+``verify``.
+
+What they show (plans, outcomes, status and verify as text and JSON) is in
+:mod:`.run_output`; this module still offers those names.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import shlex
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +28,20 @@ from .common import (
     tls_options,
     warn_insecure,
 )
+from .run_output import (
+    print_certificates,
+    print_outcome,
+    print_plan,
+    print_trust,
+    status_json,
+    status_steps,
+    verify_json,
+)
 
 if TYPE_CHECKING:
     from ..format.compare import Phones
-    from ..office.trust import TrustReport
-    from ..staging.changing import SettingEdit
-    from ..staging.stager import Outcome, Plan, Stager, Status, Verification
+    from ..staging.change_request import SettingEdit
+    from ..staging.stager import Stager, Status
     from ..storage import Storage
 
 EXAMPLES: dict[str, list[str]] = {  # also the commands of this family, in --help order
@@ -102,82 +113,6 @@ def _stager(args: argparse.Namespace, storage: Storage) -> Stager:
     )
 
 
-def print_plan(stager: Stager, plan: Plan) -> bool:
-    """Print ``plan`` (steps, notes, diff, and a change's effect per phone); True when it
-    changes anything."""
-    from .edits import _lines  # noqa: PLC0415
-
-    action = plan.action
-    out(f"ipo46xx {action}: target {stager.storage.url}")
-    out("plan:")
-    for number, step in enumerate(plan.steps, 1):
-        out(f"  {number}. {step}")
-    for note in plan.notes:
-        out(f"  note: {note}")
-    if plan.diff:
-        out(plan.diff.rstrip("\n"))
-    if plan.effect is not None:
-        if plan.effect.differs:
-            out("per phone:")
-            for line in _lines(plan.effect):
-                out(line)
-        else:
-            out("per phone: no phone gets anything different")
-    return bool(plan.steps)
-
-
-def _print_certificates(stager: Stager) -> None:
-    """Stage shows the certificate situation first, and goes on whatever it finds."""
-    from ..errors import Ipo46xxError  # noqa: PLC0415
-    from .cert import print_report  # noqa: PLC0415
-
-    try:
-        report = stager.certificates()
-    except Ipo46xxError as exc:
-        out(f"certificate: cannot be read ({exc})")
-        return
-    out("certificate now presented by the IP Office:")
-    print_report(report, "  ")
-
-
-def _print_trust(trust: TrustReport | None) -> None:
-    if trust is None:
-        return
-    out(f"trust: {trust.summary()}")
-    groups: dict[str, list[str]] = {}
-    for profile in trust.failing + trust.unknown:
-        groups.setdefault(profile.reason, []).append(profile.profile)
-    if len(groups) > 1:  # the summary gives the first reason; say each of them
-        for reason, profiles in groups.items():
-            more = f" and {len(profiles) - 4} more" if len(profiles) > 4 else ""
-            out(f"  {', '.join(profiles[:4])}{more}: {reason}")
-
-
-def _print_outcome(outcome: Outcome, stager: Stager, args: argparse.Namespace) -> None:
-    from .guidance import next_steps  # noqa: PLC0415
-
-    if outcome.diff and outcome.action == "restore":
-        out(outcome.diff.rstrip("\n"))
-    if outcome.done:
-        out("done:")
-        for step in outcome.done:
-            out(f"  - {step}")
-    for warning in outcome.warnings:
-        out(f"warning: {warning}")
-    _print_trust(outcome.trust)
-    for problem in outcome.problems:
-        out(f"PROBLEM: {problem}")
-    out(f"state: {outcome.state}")
-    if outcome.action == "change" and outcome.done[:1] and outcome.done[0].startswith("nothing"):
-        return  # the card was not touched: no run to go on with
-    trusted = None if outcome.trust is None else outcome.trust.verdict
-    steps = next_steps(outcome.state, stager, tls_flags(args), trusted)
-    if steps:
-        out("next:")
-        for step in steps:
-            out(f"  {step}")
-
-
 def _changing(action: str) -> Handler:
     def handler(args: argparse.Namespace) -> int:
         storage = open_target(args)
@@ -187,7 +122,7 @@ def _changing(action: str) -> Handler:
             # The plan first: an IP Office that does not answer is waited for once, here.
             plan = stager.plan(action, mapping)
             if action == "stage":
-                _print_certificates(stager)
+                print_certificates(stager)
             changes = print_plan(stager, plan)
             if args.dry_run:
                 out("dry run: nothing was changed")
@@ -200,7 +135,7 @@ def _changing(action: str) -> Handler:
                 outcome = stager.restore(mapping)
             else:
                 outcome = stager.rollback()
-            _print_outcome(outcome, stager, args)
+            print_outcome(outcome, stager, args)
             return EXIT_OK if outcome.ok else EXIT_FOUND
         finally:
             storage.close()
@@ -211,7 +146,7 @@ def _changing(action: str) -> Handler:
 def change_request(args: argparse.Namespace) -> tuple[list[SettingEdit], Phones | None]:
     """The settings ``--set``, ``--add`` and ``--unset`` name, checked, and the phones the
     selection options name (``None``: every phone)."""
-    from ..staging.changing import SettingEdit  # noqa: PLC0415
+    from ..staging.change_request import SettingEdit  # noqa: PLC0415
     from .edits import _selection  # noqa: PLC0415
 
     edits = [
@@ -241,7 +176,7 @@ def cmd_change(args: argparse.Namespace) -> int:
         if changes:
             confirm(args, "change")
         outcome = stager.change(edits, phones)
-        _print_outcome(outcome, stager, args)
+        print_outcome(outcome, stager, args)
         return EXIT_OK if outcome.ok else EXIT_FOUND
     finally:
         storage.close()
@@ -254,48 +189,6 @@ def _ask(args: argparse.Namespace, question: Any) -> Any:
         return question(_stager(args, storage))
     finally:
         storage.close()
-
-
-def status_steps(status: Status, stager: Stager, tls: str = "") -> list[str]:
-    """The next steps ``status`` prints for a run (or for a target without one)."""
-    from ..fleet.inventory import fleet_journals_of  # noqa: PLC0415
-    from .guidance import next_steps  # noqa: PLC0415
-
-    if status.recorded:
-        return next_steps(status.state, stager, tls, status.trusted)
-    fleet = [f for f in fleet_journals_of(stager.storage.url) if f != stager.state_dir]
-    if fleet:
-        return [
-            f"nothing recorded in {stager.state_dir}, but the fleet ran on this target: its "
-            f"journal is in {folder}; see `ipo46xx status --target "
-            f"{shlex.quote(stager.storage.url)} --state-dir {shlex.quote(str(folder))}`, or "
-            f"`ipo46xx fleet status --inventory FILE --site {folder.name}`"
-            for folder in fleet
-        ]
-    return [f"nothing recorded for this target yet; start with stage (journal: {stager.state_dir})"]
-
-
-def status_json(status: Status, steps: list[str]) -> dict[str, Any]:
-    """The ``status --json`` document."""
-    return {
-        "state": status.state,
-        "target": status.target,
-        "ipo": status.ipo,
-        "files": status.files,
-        "steps": status.steps,
-        "next": steps,
-    }
-
-
-def verify_json(result: Verification) -> dict[str, Any]:
-    """The ``verify --json`` document."""
-    return {
-        "ok": result.ok,
-        "state": result.state,
-        "message": result.message,
-        "served_sha256": result.served_sha256,
-        "trust": trust_json(result.trust),
-    }
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -329,34 +222,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         out(("ok: " if result.ok else "PROBLEM: ") + result.message)
         if result.diff:
             out(result.diff.rstrip("\n"))
-        _print_trust(result.trust)
+        print_trust(result.trust)
     return EXIT_OK if result.ok else EXIT_FOUND
-
-
-def trust_json(trust: TrustReport | None) -> dict[str, Any] | None:
-    """The phones' view, per profile: the names, trusted or not, and why."""
-    from .cert import endpoint_json  # noqa: PLC0415
-
-    if trust is None:
-        return None
-    return {
-        "ok": trust.ok,
-        "summary": trust.summary(),
-        "profiles": [
-            {
-                "profile": p.profile,
-                "names": p.names,
-                "source": p.source,
-                "trusted": p.trusted,
-                "reason": p.reason,
-                "root_cas": [
-                    {"name": c.name, "signs": c.signs, "reason": c.reason} for c in p.root_cas
-                ],
-            }
-            for p in trust.profiles
-        ],
-        "endpoints": [endpoint_json(e) for e in trust.endpoints],
-    }
 
 
 def _add_target(parser: argparse.ArgumentParser, ipo: str) -> None:

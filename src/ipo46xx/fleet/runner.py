@@ -57,7 +57,7 @@ from .results import (
 
 if TYPE_CHECKING:
     from ..format.compare import Phones
-    from ..staging.changing import SettingEdit
+    from ..staging.change_request import SettingEdit
     from ..staging.stager import Stager
     from ..storage import Storage
 

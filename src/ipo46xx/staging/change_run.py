@@ -2,7 +2,8 @@
 serves (:func:`check_served`, and :func:`verify_change` for ``verify``).
 
 The decisions are :func:`~ipo46xx.staging.flow.decide_change` and ``decide_rollback``;
-:mod:`.changing` works out which file takes the change and proves it beforehand.
+:mod:`.changing` works out which file takes the change and proves it beforehand
+(:mod:`.change_proof`).
 """
 
 from __future__ import annotations
@@ -14,19 +15,9 @@ from ..format.compare import Phones, compare
 from ..format.document import parse
 from ..office.ipoffice import IpOffice
 from ..storage import digest_of
-from .changing import (
-    SPECIALS,
-    PreparedChange,
-    Served,
-    SettingEdit,
-    begin_change,
-    gets,
-    overlay,
-    prepare_change,
-    prove_change,
-    recorded_request,
-    request_of,
-)
+from .change_proof import prove_change
+from .change_request import SettingEdit, recorded_request, request_of
+from .changing import SPECIALS, PreparedChange, Served, begin_change, gets, overlay, prepare_change
 from .flow import SETTINGS, Expect, Unit, decide_change, decide_rollback
 from .journal import Journal, state_lock
 from .results import (

@@ -16,6 +16,8 @@ module only for ``smb://`` targets, so that work on local files never pays for i
   ``connect_timeout``).  Past the limit the connection's socket is shut down, which
   wakes smbprotocol, and :class:`~ipo46xx.errors.StorageTimeoutError` is raised; the
   next operation connects afresh.
+* Errors: :mod:`.smb_errors` says what an exception or NTSTATUS code means, naming the
+  share and the file, never the password.
 """
 
 from __future__ import annotations
@@ -31,26 +33,11 @@ from typing import Any, TypeVar
 
 import smbclient
 from smbprotocol.connection import Connection
-from smbprotocol.exceptions import (
-    LogonFailure,
-    SMBAuthenticationError,
-    SMBConnectionClosed,
-    SMBOSError,
-    SMBResponseException,
-)
+from smbprotocol.exceptions import SMBOSError
 
-from ..errors import (
-    AccessDeniedError,
-    AuthenticationError,
-    ConnectionFailedError,
-    ConnectionLostError,
-    LocationNotFoundError,
-    ReadOnlyError,
-    StorageError,
-    StorageTimeoutError,
-    TargetExistsError,
-)
-from .base import StorageBase, check_temporary, missing, validate_name
+from ..errors import LocationNotFoundError, StorageError, StorageTimeoutError, TargetExistsError
+from .base import StorageBase, check_temporary, validate_name
+from .smb_errors import BAD_SHARE, COLLISION, NOT_FOUND, SmbErrors
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "DEFAULT_TIMEOUT", "SmbStorage"]
 
@@ -62,15 +49,6 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-# NTSTATUS values (MS-ERREF 2.3) that the mapping below tells apart.
-_NOT_FOUND = {0xC0000034, 0xC000003A, 0xC0000225, 0xC000000F}
-_BAD_SHARE = {0xC00000CC, 0xC00000BE}
-_COLLISION = 0xC0000035
-_DENIED = {0xC0000022, 0xC0000043}
-_WRITE_PROTECTED = 0xC00000A2
-_LOGON = {0xC000006D, 0xC000006E, 0xC0000064, 0xC0000072, 0xC0000071, 0xC0000234}
-_DISK_FULL = 0xC000007F
 
 
 class SmbStorage(StorageBase):
@@ -95,7 +73,6 @@ class SmbStorage(StorageBase):
         password_from: str = "the password given",
     ) -> None:
         self._host = host
-        self._password_from = password_from
         self._share = share
         self._folder = folder.strip("/\\").replace("/", "\\")
         self._port = port
@@ -105,6 +82,17 @@ class SmbStorage(StorageBase):
         self._timeout = timeout
         self._connect_timeout = connect_timeout
         self._cache: dict[str, Any] = {}
+        self._errors = SmbErrors(
+            self.url,
+            host,
+            port,
+            share,
+            self._folder,
+            username,
+            password_from,
+            connect_timeout,
+            self._cache,
+        )
         self._closed = False
         try:
             self._call("connecting to", None, self._connect, writing=False)
@@ -135,9 +123,6 @@ class SmbStorage(StorageBase):
             parts.append(validate_name(name))
         return "\\".join(parts)
 
-    def _where(self, name: str | None) -> str:
-        return f"{self.url}/{name}" if name else self.url
-
     def _kwargs(self) -> dict[str, Any]:
         return {
             "port": self._port,
@@ -153,7 +138,7 @@ class SmbStorage(StorageBase):
         if self._closed:
             raise StorageError(f"{self.url} was closed; open the target again")
         outcome: dict[str, Any] = {}
-        log.debug("%s %s", doing, self._where(name))
+        log.debug("%s %s", doing, self._errors.where(name))
 
         def run() -> None:
             try:
@@ -167,12 +152,12 @@ class SmbStorage(StorageBase):
         if worker.is_alive():
             self._abort(worker)
             raise StorageTimeoutError(
-                f"{self._where(name)}: no answer from {self._host} port {self._port} within "
+                f"{self._errors.where(name)}: no answer from {self._host} port {self._port} within "
                 f"{self._timeout:g} s while {doing} it; check that the server is up and "
                 "reachable, then run the command again"
             )
         if "error" in outcome:
-            raise self._map(outcome["error"], doing, name, writing) from outcome["error"]
+            raise self._errors.map(outcome["error"], doing, name, writing) from outcome["error"]
         return outcome["value"]  # type: ignore[no-any-return]
 
     def _abort(self, worker: threading.Thread) -> None:
@@ -184,108 +169,6 @@ class SmbStorage(StorageBase):
                     sock.shutdown(socket.SHUT_RDWR)
         worker.join(5.0)
         self._cache.clear()
-
-    # -- errors ---------------------------------------------------------------------------
-
-    def _map(self, exc: BaseException, doing: str, name: str | None, writing: bool) -> Exception:
-        where = self._where(name)
-        if isinstance(exc, StorageError):
-            return exc
-        if isinstance(exc, (LogonFailure, SMBAuthenticationError)):
-            return self._auth_error()
-        if isinstance(exc, SMBOSError):
-            return self._status_error(exc.ntstatus, str(exc.strerror), doing, name, writing)
-        if isinstance(exc, SMBResponseException):
-            return self._status_error(exc.status, exc.message, doing, name, writing)
-        if isinstance(exc, ValueError) and isinstance(exc.__cause__, OSError):
-            return self._connect_error(exc.__cause__)
-        if "encryption is required" in str(exc):
-            return ConnectionFailedError(
-                f"{self.url}: the server cannot encrypt SMB traffic but encryption was "
-                "required; use a server and share with SMB 3 encryption, or drop --encrypt"
-            )
-        if (
-            isinstance(exc, (SMBConnectionClosed, ConnectionError, BrokenPipeError))
-            or (isinstance(exc, OSError) and not isinstance(exc, SMBOSError))
-            # A dead connection also surfaces as a request that finds no credits left.
-            or "credits are available" in str(exc)
-            or not self._connections_alive()
-        ):
-            self._cache.clear()
-            return ConnectionLostError(
-                f"{where}: the connection to {self._host} port {self._port} was lost while "
-                f"{doing} it; check the server and the network, then run the command again"
-            )
-        return StorageError(f"{where}: {doing} it failed: {exc}")
-
-    def _connections_alive(self) -> bool:
-        for connection in self._cache.values():
-            transport = getattr(connection, "transport", None)
-            worker = getattr(connection, "_t_worker", None)
-            if not getattr(transport, "connected", True):
-                return False
-            if worker is not None and not worker.is_alive():
-                return False
-        return True
-
-    def _auth_error(self) -> AuthenticationError:
-        user = self._username or "(no user name)"
-        return AuthenticationError(
-            f"{self.url}: {self._host} refused user {user} with the password given; check "
-            f"the user name and the password ({self._password_from})"
-        )
-
-    def _connect_error(self, cause: OSError) -> ConnectionFailedError:
-        if isinstance(cause, socket.gaierror):
-            reason = "the host name cannot be resolved; check its spelling"
-        elif isinstance(cause, ConnectionRefusedError):
-            reason = "the connection was refused; is SMB enabled there and the port right?"
-        elif isinstance(cause, TimeoutError):
-            reason = f"no answer within {self._connect_timeout:g} s; check the address"
-        else:
-            reason = f"{cause.strerror or cause}; check the address and the network"
-        return ConnectionFailedError(
-            f"{self.url}: cannot connect to {self._host} port {self._port}: {reason}"
-        )
-
-    def _status_error(
-        self, status: int | None, text: str, doing: str, name: str | None, writing: bool
-    ) -> StorageError:
-        where = self._where(name)
-        if status in _LOGON:
-            return self._auth_error()
-        if status in _BAD_SHARE:
-            return self._share_missing()
-        if status in _NOT_FOUND:
-            return missing(self.url, name) if name else self._folder_missing()
-        if status == _COLLISION:
-            return TargetExistsError(f"{where} already exists; it was left untouched")
-        if status == _WRITE_PROTECTED or (writing and status in _DENIED):
-            return ReadOnlyError(
-                f"cannot write {where}: access denied for user {self._username}; the share "
-                "or folder is read-only for this user; ask for write access to it"
-            )
-        if status in _DENIED:
-            return AccessDeniedError(
-                f"access denied {doing} {where} as user {self._username}; ask for access"
-            )
-        if status == _DISK_FULL:
-            return StorageError(f"{where}: the share is full; free some space")
-        code = f"0x{status:08X}" if status is not None else "unknown status"
-        return StorageError(f"{where}: {doing} it failed ({code}: {text})")
-
-    def _share_missing(self) -> LocationNotFoundError:
-        return LocationNotFoundError(
-            f"{self.url}: there is no share {self._share!r} on {self._host}; check the "
-            "share name (the first part of the path after the host)"
-        )
-
-    def _folder_missing(self) -> LocationNotFoundError:
-        return LocationNotFoundError(
-            f"{self.url}: folder {self._folder.replace(chr(92), '/')!r} does not exist on "
-            f"share {self._share!r}; "
-            "check the path"
-        )
 
     # -- operations -----------------------------------------------------------------------
 
@@ -318,15 +201,15 @@ class SmbStorage(StorageBase):
         try:
             smbclient.stat(share, **self._kwargs())
         except SMBOSError as exc:
-            if exc.ntstatus in _NOT_FOUND | _BAD_SHARE:
-                raise self._share_missing() from exc
+            if exc.ntstatus in NOT_FOUND | BAD_SHARE:
+                raise self._errors.share_missing() from exc
             raise
         if self._folder:
             try:
                 info = smbclient.stat(self._unc(), **self._kwargs())
             except SMBOSError as exc:
-                if exc.ntstatus in _NOT_FOUND:
-                    raise self._folder_missing() from exc
+                if exc.ntstatus in NOT_FOUND:
+                    raise self._errors.folder_missing() from exc
                 raise
             if not stat.S_ISDIR(info.st_mode):
                 raise LocationNotFoundError(
@@ -349,7 +232,7 @@ class SmbStorage(StorageBase):
             try:
                 info = smbclient.stat(path, **self._kwargs())
             except SMBOSError as exc:
-                if exc.ntstatus in _NOT_FOUND:
+                if exc.ntstatus in NOT_FOUND:
                     return False
                 raise
             return stat.S_ISREG(info.st_mode)
@@ -384,7 +267,7 @@ class SmbStorage(StorageBase):
             try:
                 smbclient.rename(src, dst, **self._kwargs())
             except SMBOSError as exc:
-                if exc.ntstatus == _COLLISION:
+                if exc.ntstatus == COLLISION:
                     raise TargetExistsError(
                         f"{target} already exists in {self.url}; {source} was not renamed"
                     ) from exc

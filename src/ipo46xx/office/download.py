@@ -163,6 +163,10 @@ def download(
             if wanted is not None:
                 _check_pin(url, exchange.sock, wanted)
             exchange.send()
+            # From here the clock bounds the reads, and shuts the socket when time is up: a
+            # socket timeout too would poll() before every read, and each system call
+            # hands the interpreter lock to another worker of a busy fleet.
+            exchange.block()
             clock.start()
             exchange.read_head()
             if exchange.status >= 400:

@@ -84,6 +84,12 @@ class Exchange:
         assert self.sock is not None, "connect first"
         self.sock.sendall(self.request_bytes())
 
+    def block(self) -> None:
+        """Read without a time limit of our own: the caller bounds the exchange (and shuts
+        :attr:`sock` to end it)."""
+        assert self.sock is not None, "connect first"
+        self.sock.settimeout(None)
+
     def read_head(self) -> None:
         """Read the status line and header fields (after any ``100 Continue``)."""
         assert self.sock is not None, "connect first"

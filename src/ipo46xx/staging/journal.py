@@ -31,6 +31,7 @@ from typing import Any
 
 from ..errors import JournalError, LockedError, out_of_files
 from ..storage.base import temporary_name
+from ..storage.rawfile import read_file
 
 __all__ = ["Journal", "default_state_dir", "state_lock"]
 
@@ -117,18 +118,27 @@ def _private_folder(folder: pathlib.Path) -> None:
         log.warning("cannot make %s private (%s): others may read its copies", folder, exc)
 
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_CREATE |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
 def _write_atomically(path: pathlib.Path, data: bytes, *, sync_folder: bool = True) -> None:
     """Write ``data`` to ``path`` through a fsynced temporary; with ``sync_folder``
     false the caller fsyncs the folder (:func:`_sync_folder`) before relying on it."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        if sys.platform != "win32":
-            os.fchmod(descriptor, 0o600)  # a leftover temporary keeps its old mode
-        with open(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            descriptor = os.open(temporary, _CREATE, 0o600)
+        except FileExistsError:  # a leftover of a killed run: its mode may be anyone's
+            os.unlink(temporary)
+            descriptor = os.open(temporary, _CREATE, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -227,7 +237,7 @@ class Journal:
         """
         path = folder / JOURNAL
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_file(path).decode("utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
@@ -305,7 +315,7 @@ class Journal:
             raise JournalError(f"the journal in {self.folder} has no {kind} file")
         path = self.folder / str(entry["file"])
         try:
-            data = path.read_bytes()
+            data = read_file(path)
         except OSError as exc:
             reason = out_of_files(exc) or exc.strerror or str(exc)
             raise JournalError(f"{path} cannot be read ({reason})") from None

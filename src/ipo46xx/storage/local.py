@@ -31,6 +31,7 @@ from ..errors import (
     out_of_files,
 )
 from .base import StorageBase, check_temporary, missing, validate_name
+from .rawfile import NOFOLLOW, read_file
 
 __all__ = ["LocalStorage"]
 
@@ -136,13 +137,15 @@ class LocalStorage(StorageBase):
             os.close(fd)
 
     def read(self, name: str) -> bytes:
-        path = self._path(name)
+        # The kernel refuses a link (O_NOFOLLOW): no lstat before every read.
+        path = os.path.join(self._folder, validate_name(name)) if NOFOLLOW else self._path(name)
         try:
-            with open(path, "rb") as handle:
-                return handle.read()
+            return read_file(path, follow_links=False)
         except IsADirectoryError:
             raise StorageError(f"{path} is a folder, not a file") from None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self._path(name)  # says what the link is and what to do
             raise self._error(exc, "reading", name, writing=False) from exc
 
     def exists(self, name: str) -> bool:

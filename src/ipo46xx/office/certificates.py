@@ -18,17 +18,16 @@ import hashlib
 import re
 import socket
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import attrs
 
 from ..errors import InputError, out_of_files
+from .ports import HTTPS_PORT, host_of, served_tls_ports, tls_ports
 
 if TYPE_CHECKING:
     from cryptography import x509
-
-    from ..format.document import SettingsFile
 
 __all__ = [
     "BLOCKING",
@@ -56,10 +55,6 @@ release year when it boots (DESIGN 2b, IP Office Security Guidelines), and makes
 certificate minutes later: a certificate valid from this first stretch of 1 January was
 made without a clock.  One with a set clock lands here only when made in the first hour
 of 2 January (valid from is creation minus 24 hours)."""
-
-HTTPS_PORT = 443
-DEFAULT_TLS_PORT = 411
-"""The ``TLSPORT`` of a 96x1 phone whose settings name none (96x1 administration guide)."""
 
 
 @attrs.frozen
@@ -349,39 +344,6 @@ def _presented_chain(tls: ssl.SSLSocket) -> list[bytes]:
     ]
 
 
-def host_of(ipo: str) -> tuple[str, int | None]:
-    """The host of an IP Office address or URL, and the port when it is an https:// URL.
-
-    >>> host_of("https://[::1]:411/46xxsettings.txt")
-    ('::1', 411)
-    >>> host_of("192.168.42.1")
-    ('192.168.42.1', None)
-    """
-    import urllib.parse  # noqa: PLC0415
-
-    from .download import settings_url  # noqa: PLC0415
-
-    parts = urllib.parse.urlsplit(settings_url(ipo))
-    assert parts.hostname is not None  # settings_url refuses a URL without a host
-    https = parts.scheme == "https"
-    return parts.hostname, (parts.port or HTTPS_PORT) if https else None
-
-
-def tls_ports(values: Iterable[str | None]) -> list[int]:
-    """Port numbers from ``TLSPORT`` values, in order, without repeats; junk is skipped.
-
-    >>> tls_ports(["411", None, "443", "411", "x"])
-    [411, 443]
-    """
-    ports: list[int] = []
-    for value in values:
-        if value is not None and value.strip().isdigit():
-            port = int(value.strip())
-            if 0 < port < 65536 and port not in ports:
-                ports.append(port)
-    return ports
-
-
 def check_certificates(
     ipo: str,
     *,
@@ -430,29 +392,3 @@ def check_certificates(
     endpoints = [read_endpoint(host, port, timeout=timeout, now=now, days=days) for port in wanted]
     problems = list(dict.fromkeys(p for e in endpoints for p in e.problems))
     return CertificateReport(ipo, now, days, endpoints, problems, notes)
-
-
-def served_tls_ports(
-    ipo: str, *, verify: bool, cafile: str | None, pin: str | None, timeout: float
-) -> list[int]:
-    """Every ``TLSPORT`` that the file the IP Office serves gives any phone profile."""
-    from ..format.document import parse  # noqa: PLC0415
-    from .download import fetch, settings_url  # noqa: PLC0415
-
-    url = settings_url(ipo)
-    doc = parse(fetch(url, verify=verify, cafile=cafile, pin=pin, timeout=timeout))
-    return phone_tls_ports(doc)
-
-
-def phone_tls_ports(doc: SettingsFile) -> list[int]:
-    """The ``TLSPORT`` each phone profile gets from ``doc``; 411, the phones' default, for a
-    profile the file gives none.
-
-    >>> from ipo46xx import parse
-    >>> phone_tls_ports(parse(b"IF $SIG SEQ 2 GOTO SIP\\nSET TLSPORT 443\\n# SIP\\n"))
-    [443, 411]
-    """
-    from ..format.profiles import setting_per_profile  # noqa: PLC0415
-
-    values = setting_per_profile(doc, "TLSPORT").values()
-    return tls_ports(str(DEFAULT_TLS_PORT) if v is None else v for v in values)

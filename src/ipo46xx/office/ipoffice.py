@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from ..errors import FetchError, Ipo46xxError, NotServedError
 from ..format.chain import SETTINGS, Chain, follow
 from ..format.document import SettingsFile, parse
-from .certificates import HTTPS_PORT, Endpoint, host_of, phone_tls_ports, read_endpoint
+from .certificates import Endpoint, read_endpoint
 from .download import Deadline, check_settings_body, download, fetch
+from .ports import HTTPS_PORT, host_of, phone_tls_ports
 from .trust import TrustReport, check_trust
 
 __all__ = ["IpOffice"]

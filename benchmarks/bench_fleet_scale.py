@@ -4,11 +4,13 @@ Run: ``python benchmarks/bench_fleet_scale.py`` (a few minutes; ``--sites 200`` 
 quick run, ``--knee`` to also sweep ``--jobs``).
 
 Each site is a card folder holding the administrator's explicit file under a temporary
-folder.  A few threaded HTTP servers on 127.0.0.1 stand in for the IP Offices: each
-serves many sites, one per path prefix (``http://127.0.0.1:PORT/site-0042``), and
-answers every request after ``--latency`` seconds (50 ms: a WAN link); a few TLS servers
-present the advisory certificate after the same wait.  The script times the real command
-(``python -m ipo46xx fleet ...``) and prints, in the same run:
+folder.  A few HTTP servers on 127.0.0.1 (one event loop in this process) stand in for
+the IP Offices: each serves many sites, one per path prefix
+(``http://127.0.0.1:PORT/site-0042``), and answers every request after ``--latency``
+seconds (50 ms: a WAN link); a few threaded TLS servers present the advisory certificate
+after the same wait.  A real IP Office answers on its own CPU; these share the machine
+with the tool, so each run also prints the CPU both spent.  The script times the real
+command (``python -m ipo46xx fleet ...``) and prints, in the same run:
 
 * ``fleet stage`` at each ``--jobs`` against its own network floor (requests per site x
   latency x sites / jobs), with the requests per site it counted;
@@ -22,6 +24,7 @@ Ratios, never absolute targets: the machine, and what else runs on it, set the s
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.server
 import json
 import os
@@ -57,9 +60,13 @@ class StandIns:
         self.latency = latency
         self.offices = {name: IpOfficeEmulator(LocalStorage(cards / name)) for name in names}
         self.requests: Counter[str] = Counter()
-        self._lock = threading.Lock()
+        self._http: list[asyncio.Server] = []
         self._servers: list[socketserver.BaseServer] = []
-        self.http_ports = [self._serve(self._http_handler()) for _ in range(servers)]
+        # HTTP on one event loop: a thread per request would spend a core of this machine
+        # on the stand-ins, which a real IP Office spends on its own.
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._loop.run_forever, daemon=True).start()
+        self.http_ports = [self._serve_http() for _ in range(servers)]
         self.tls_ports = [self._serve(self._tls_handler()) for _ in range(servers)]
 
     def _serve(self, handler: type[socketserver.BaseRequestHandler]) -> int:
@@ -75,31 +82,39 @@ class StandIns:
         self._servers.append(server)
         return int(server.server_address[1])
 
-    def _http_handler(self) -> type[http.server.BaseHTTPRequestHandler]:
-        stand_ins = self
+    def _serve_http(self) -> int:
+        async def start() -> asyncio.Server:
+            return await asyncio.start_server(self._answer, "127.0.0.1", 0, backlog=4096)
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                time.sleep(stand_ins.latency)
-                match = _PATH.match(self.path)
-                office = stand_ins.offices.get(match.group(1)) if match else None
-                body = office.answer(match.group(2)) if office and match else None
-                if match:
-                    with stand_ins._lock:
-                        stand_ins.requests[match.group(1)] += 1
-                if body is None:
-                    self.send_error(404, "File not found")
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        server = asyncio.run_coroutine_threadsafe(start(), self._loop).result()
+        self._http.append(server)
+        return int(server.sockets[0].getsockname()[1])
 
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        return Handler
+    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One request, answered after the latency, as an IP Office's HTTP/1.0 server."""
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            await asyncio.sleep(self.latency)
+            path = head.split(b" ", 2)[1].decode("latin-1")
+            match = _PATH.match(path)
+            office = self.offices.get(match.group(1)) if match else None
+            body = office.answer(match.group(2)) if office and match else None
+            if match:
+                self.requests[match.group(1)] += 1  # one thread: the loop's
+            if body is None:
+                page = b"<html><body>404 File not found</body></html>"
+                status, kind = b"404 Not Found", b"text/html"
+            else:
+                page, status, kind = body, b"200 OK", b"text/plain"
+            writer.write(
+                b"HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
+                % (status, kind, len(page), page)
+            )
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, IndexError):
+            pass  # a client that hung up, or not HTTP
+        finally:
+            writer.close()
 
     def _tls_handler(self) -> type[socketserver.BaseRequestHandler]:
         office = next(iter(self.offices.values()))
@@ -121,6 +136,9 @@ class StandIns:
         for server in self._servers:
             server.shutdown()
             server.server_close()
+        for http_server in self._http:
+            self._loop.call_soon_threadsafe(http_server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
 
 
 def make_cards(cards: pathlib.Path, names: Sequence[str]) -> None:

@@ -50,6 +50,10 @@ def settings_per_profile(
     >>> sorted({str(s and s.value) for s in settings_per_profile(doc, "A").values()})
     ['1', 'None']
     """
+    wanted = name.upper()
+    if not _mentions(doc, wanted, follows=loader is not None):
+        # Nothing to walk: no line of the file (or of one it reaches) can set it.
+        return {profile_name(phone): None for phone in _profiles()}
     documents: dict[str, SettingsFile | None] = {doc.name: doc}
 
     def remembered(file: str) -> SettingsFile | None:
@@ -71,8 +75,19 @@ def settings_per_profile(
             evaluation = evaluate(doc, phone, remembered if loader is not None else None)
             deciding = _deciding(evaluation, documents)
             walked.append((deciding, _key(phone, deciding), evaluation))
-        found[profile_name(phone)] = evaluation.settings.get(name.upper())
+        found[profile_name(phone)] = evaluation.settings.get(wanted)
     return found
+
+
+def _mentions(doc: SettingsFile, name: str, *, follows: bool) -> bool:
+    """Whether a line of ``doc`` sets ``name``, or (``follows``) hands phones to a file
+    that may."""
+    for statement in doc.statements():
+        if isinstance(statement, Assignment) and statement.name.upper() == name:
+            return True
+        if follows and isinstance(statement, GetStatement):
+            return True
+    return False
 
 
 _VARIABLE = re.compile(r"\$([A-Za-z0-9_]+)")

@@ -77,6 +77,13 @@ def next_steps(state: str, stager: Stager, tls: str = "", trusted: bool | None =
             "The change was interrupted: run the same `ipo46xx change` command again to finish "
             f"it, or `ipo46xx rollback --target {target}{flag}` to undo."
         ]
+    if state == "rolled-back" and trusted is False:
+        return [
+            "The target is as it was before the run. Do not restart the phones: the file on it "
+            "names a root CA that does not sign the certificate the IP Office presents now (see "
+            f"above). Run the advisory again to give them the current one: `ipo46xx stage "
+            f"{where}`, then restore."
+        ]
     if state == "rolled-back":
         return [
             "The target is as it was before the run. Restart the phones if they read what the run "

@@ -336,6 +336,8 @@ class _Runner:
             outcome = stager.restore()
         else:
             outcome = stager.rollback()
+        if not outcome.ok:  # done, but the phones will not (or may not) trust: as the CLI
+            return False, outcome.state, "; ".join(outcome.problems), outcome
         quiet = ([f"already {outcome.state}; nothing to do"], ["the target was already as before"])
         if outcome.done in quiet or (
             len(outcome.done) == 1 and outcome.done[0].startswith("nothing")

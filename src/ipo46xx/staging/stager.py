@@ -27,7 +27,7 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, StateError, TargetChangedError
+from ..errors import InputError, Ipo46xxError, StateError, TargetChangedError
 from ..format.document import parse, unified_diff
 from ..office.download import (
     DEADLINE_FACTOR,
@@ -73,6 +73,7 @@ from .run import Run, recorded_ports
 if TYPE_CHECKING:
     from ..format.compare import Phones
     from ..office.certificates import CertificateReport
+    from ..office.trust import TrustReport
     from .changing import SettingEdit
 
 __all__ = [
@@ -288,18 +289,42 @@ class Stager:
             if journal is None or journal.state == NEW:
                 # No run, or one that stopped before it touched the target.
                 return Outcome("rollback", NEW, [self._run.nothing_to_roll_back(journal)], "")
+            # A restore learnt the regenerated certificate: what comes back names the old one.
+            restored = (
+                journal.state in (RESTORING, RESTORED) or journal.digest("restored") is not None
+            )
             journal.state = ROLLING_BACK
             journal.save()
             done = self._run.engine.run(journal, decide_rollback)
             self._run.engine.sweep(journal)
             journal.state = ROLLED_BACK
             journal.save()
+            problems, warnings, trust = self._trust_after(journal) if restored else ([], [], None)
             return Outcome(
                 "rollback",
                 journal.state,
                 done or ["nothing to roll back: the target was already as it was before stage"],
                 "",
+                problems,
+                warnings,
+                trust,
             )
+
+    def _trust_after(self, journal: Journal) -> tuple[list[str], list[str], TrustReport | None]:
+        """After restore, a rollback brings back the root CA names of before stage, and the
+        IP Office may have a new certificate since: judge what the phones will trust."""
+        try:
+            trust = self._run.office().trust(recorded_ports(journal), lister=self._run.storage.list)
+        except Ipo46xxError as exc:
+            return [], [f"cannot tell whether the phones will trust the IP Office now: {exc}"], None
+        if trust.verdict is False:
+            problem = (
+                f"{trust.summary()}. The card holds the administrator's file as it was before "
+                "stage, with the root CA names of before; the IP Office presents another "
+                "certificate now"
+            )
+            return [problem], [], trust
+        return [], [] if trust.verdict else [trust.summary()], trust
 
     def plan_change(self, edits: Sequence[SettingEdit], phones: Phones | None = None) -> Plan:
         """What :meth:`change` would do now: its steps, the diff of each file and the

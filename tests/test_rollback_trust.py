@@ -1,0 +1,96 @@
+"""Rollback after a finished restore brings back the administrator's file as it was
+before stage, with the root CA name of before: when the IP Office's certificate was
+regenerated meanwhile, the phones told to trust only that name will not trust it.
+Rollback still puts every byte back, and says so; it no longer says the phones are fine.
+Real HTTP and TLS servers on 127.0.0.1 (the emulator)."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import socket
+
+import pytest
+
+from ipo46xx.cli import main
+from ipo46xx.emulator import INITIAL_ROOT_CA, IpOfficeEmulator
+from ipo46xx.storage import LocalStorage
+
+ADMIN = f'SET TRUSTCERTS "{INITIAL_ROOT_CA}"\r\nSET SIPDOMAIN example.com\r\n'.encode()
+
+
+def _restored(tmp_path: pathlib.Path, emulator: IpOfficeEmulator, where: list[str]) -> None:
+    assert main(["stage", "--ipo", emulator.url, *where, "--yes"]) == 0
+    new = emulator.regenerate_certificate()
+    assert main(["restore", *where, "--yes", "--replace", f"{INITIAL_ROOT_CA}={new}"]) == 0
+
+
+def test_rollback_after_restore_says_the_phones_will_not_trust(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "sd"
+    folder.mkdir()
+    card = LocalStorage(folder)
+    card.write("46xxsettings.txt", ADMIN)
+    where = ["--target", str(folder), "--state-dir", str(tmp_path / "state")]
+    with IpOfficeEmulator(card) as emulator:
+        _restored(tmp_path, emulator, where)
+        capsys.readouterr()
+        code = main(["rollback", *where, "--yes"])
+        out = capsys.readouterr().out
+        assert card.read("46xxsettings.txt") == ADMIN  # every byte back, as asked
+        assert code == 1, out
+        [trust] = [line for line in out.splitlines() if line.startswith("trust:")]
+        assert "will not" in trust, trust
+        assert "Do not restart the phones" in out and "Restart the phones if" not in out
+        assert "ipo46xx stage" in out  # the way out: the advisory again
+
+        assert main(["status", *where, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["state"] == "rolled-back"
+
+
+def test_rollback_after_restore_cannot_tell_when_the_ip_office_is_gone(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "sd"
+    folder.mkdir()
+    card = LocalStorage(folder)
+    card.write("46xxsettings.txt", ADMIN)
+    where = ["--target", str(folder), "--state-dir", str(tmp_path / "state")]
+    with IpOfficeEmulator(card) as emulator:
+        _restored(tmp_path, emulator, where)
+    capsys.readouterr()
+    code = main(["rollback", *where, "--yes"])  # the IP Office no longer answers
+    captured = capsys.readouterr()
+    assert card.read("46xxsettings.txt") == ADMIN
+    assert code == 0, captured.out + captured.err  # the rollback itself is done
+    assert "cannot tell" in captured.out + captured.err
+
+
+def test_a_fleet_reports_restore_and_rollback_that_cannot_tell(tmp_path: pathlib.Path) -> None:
+    # As `ipo46xx restore` and `rollback` exit 1 when trust cannot be told, so does the site.
+    from ipo46xx.fleet.inventory import Inventory, Site  # noqa: PLC0415
+    from ipo46xx.fleet.runner import run_fleet  # noqa: PLC0415
+
+    with socket.socket() as probe:  # a port nothing listens on: no certificate to judge
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    folder = tmp_path / "sd"
+    folder.mkdir()
+    card = LocalStorage(folder)
+    card.write("46xxsettings.txt", ADMIN)
+    with IpOfficeEmulator(card) as emulator:
+        site = Site("hq", emulator.url, str(folder), tls_ports=(closed,))
+        inventory = Inventory(None, (site,))
+        state = tmp_path / "state"
+        assert run_fleet(inventory, "stage", state_dir=state).results[0].ok
+        emulator.regenerate_certificate()
+        [restored] = run_fleet(inventory, "restore", state_dir=state).results
+        assert restored.state == "restored"
+        assert not restored.ok and restored.exit == 1, restored.message
+        assert "cannot tell" in restored.message
+        [rolled] = run_fleet(inventory, "rollback", state_dir=state).results
+        assert card.read("46xxsettings.txt") == ADMIN
+        assert rolled.state == "rolled-back"
+        assert rolled.ok, rolled.message  # the bytes are back; that trust is unknown is said
+        assert any(w.startswith("cannot tell") for w in rolled.value.warnings)

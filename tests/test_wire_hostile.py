@@ -84,3 +84,17 @@ def test_a_reset_in_the_body_is_not_probed_for_tls() -> None:
         with pytest.raises(FetchError, match="dropped in the middle"):
             download(f"http://{server.base}/46xxsettings.txt", timeout=5)
         assert server.accepted == 1
+
+
+def test_a_host_name_outside_ascii_is_sent_as_idna() -> None:
+    requests: list[bytes] = []
+    with raw_http_server(b"HTTP/1.1 200 OK\r\n" + FRAMED, requests=requests) as server:
+        # Full-width digits: IDNA maps them to 127.0.0.1, as the resolver does.
+        wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in "127.0.0.1")
+        assert download(f"http://{wide}:{server.port}/46xxsettings.txt", timeout=5)[0] == BODY
+    assert f"\r\nHost: {server.base}\r\n".encode() in requests[0]
+
+
+def test_a_host_name_idna_cannot_encode_is_named() -> None:
+    with pytest.raises(FetchError, match="host name"):
+        download(f"http://{'é' * 64}.example/46xxsettings.txt", timeout=5)

@@ -179,7 +179,7 @@ def download(
         if clock.expired:  # the shut socket reads as a body cut short
             raise _late(url, timeout) from None
         raise
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, UnicodeError) as exc:  # UnicodeError: IDNA
         if clock.expired:
             raise _late(url, timeout) from None
         # After a status line the port speaks HTTP: no probe (a second connection).
@@ -348,7 +348,7 @@ def _network_error(url: str, reason: object, timeout: float) -> FetchError:
             f"{url}: the answer is not valid HTTP ({type(reason).__name__}); is this the IP "
             "Office's HTTP port?"
         )
-    if isinstance(reason, socket.gaierror):
+    if isinstance(reason, (socket.gaierror, UnicodeError)):
         return FetchError(f"{url}: the host name cannot be resolved; check its spelling")
     return FetchError(f"{url}: cannot connect ({reason}); check the address and the network")
 

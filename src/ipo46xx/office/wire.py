@@ -68,7 +68,8 @@ class Exchange:
 
     def request_bytes(self) -> bytes:
         """The request as sent: the path with anything not printable ASCII escaped."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = self.host if self.host.isascii() else self.host.encode("idna").decode("ascii")
+        host = f"[{host}]" if ":" in host else host
         default = 443 if self.context is not None else 80
         if self.port != default:
             host += f":{self.port}"

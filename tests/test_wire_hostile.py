@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import threading
 import time
 
 import pytest
@@ -98,3 +99,25 @@ def test_a_host_name_outside_ascii_is_sent_as_idna() -> None:
 def test_a_host_name_idna_cannot_encode_is_named() -> None:
     with pytest.raises(FetchError, match="host name"):
         download(f"http://{'é' * 64}.example/46xxsettings.txt", timeout=5)
+
+
+def test_an_ipv6_address_is_reached_and_named_in_brackets() -> None:
+    try:
+        listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    requests: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            requests.append(_read_request(conn))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + FRAMED)
+
+    port = listener.getsockname()[1]
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    with listener:
+        assert download(f"http://[::1]:{port}/46xxsettings.txt", timeout=5)[0] == BODY
+        thread.join(5)
+    assert f"\r\nHost: [::1]:{port}\r\n".encode() in requests[0]

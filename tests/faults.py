@@ -1,8 +1,14 @@
-"""A storage wrapper that simulates a crash at a chosen mutating operation."""
+"""A storage wrapper that simulates a crash at a chosen mutating operation; a bound on a
+read that could block on a FIFO."""
 
 from __future__ import annotations
 
+import os
+import pathlib
+import threading
 from collections.abc import Callable
+
+import pytest
 
 from ipo46xx.storage import Storage, StorageBase
 
@@ -75,3 +81,27 @@ class FaultyStorage(StorageBase):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def raised_at_once(call: Callable[[], object], fifo: pathlib.Path) -> BaseException:
+    """What ``call`` raised; the test fails when ``call`` still waits after 5 s (blocked
+    on the FIFO ``fifo``: a writer is opened then, to let the thread end)."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            call()
+            outcome.append(None)
+        except BaseException as exc:  # handed to the test, whatever it is
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(5)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(5)
+        pytest.fail(f"reading {fifo.name} waited for a writer to the FIFO")
+    if outcome[0] is None:
+        pytest.fail(f"reading the FIFO {fifo.name} raised nothing")
+    return outcome[0]

@@ -15,6 +15,7 @@ from ipo46xx.staging.journal import Journal, default_state_dir, state_lock
 from ipo46xx.staging.stager import Stager
 from ipo46xx.storage import LocalStorage, open_storage
 
+from .faults import raised_at_once
 from .mounts import fill, read_only, tmpfs
 from .staging_site import ADMIN, SETTINGS, Site, make_site
 
@@ -61,6 +62,34 @@ def test_a_journal_edited_by_hand_is_a_journal_error_that_says_what_is_wrong(
 
 def _stage_with_state_dir(site: Site, state_dir: pathlib.Path) -> Stager:
     return Stager(site.ipo.url, site.card, state_dir)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize("name", ["journal.json", "original.txt"])
+def test_a_fifo_in_the_state_folder_is_a_journal_error_without_waiting(
+    tmp_path: pathlib.Path, name: str
+) -> None:
+    journal = Journal.create(tmp_path, "file:///card", "http://ipo/")
+    journal.keep("original", ADMIN)
+    (tmp_path / name).unlink()
+    os.mkfifo(tmp_path / name)
+    if name == "journal.json":
+        error = raised_at_once(lambda: Journal.load(tmp_path), tmp_path / name)
+    else:
+        error = raised_at_once(lambda: journal.kept("original"), tmp_path / name)
+    assert isinstance(error, JournalError), error
+    assert "named pipe, not a file" in str(error)
+
+
+def test_a_leftover_journal_temporary_of_another_mode_leaves_a_private_journal(
+    tmp_path: pathlib.Path,
+) -> None:
+    leftover = tmp_path / ".journal.json.tmp"
+    leftover.write_bytes(b"{}")  # a run killed between creating and renaming it
+    leftover.chmod(0o644)
+    Journal.create(tmp_path, "file:///card", "http://ipo/")
+    assert os.stat(tmp_path / "journal.json").st_mode & 0o777 == 0o600
+    assert not leftover.exists()
 
 
 def test_a_state_folder_that_cannot_be_created_is_a_journal_error(

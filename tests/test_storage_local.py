@@ -15,6 +15,8 @@ from ipo46xx.errors import LocationNotFoundError, ReadOnlyError, StorageError, T
 from ipo46xx.storage import LocalStorage, is_temporary, open_storage
 from ipo46xx.storage import local as local_module
 
+from .faults import raised_at_once
+
 SETTINGS, BACKUP = "46xxsettings.txt", "46xxsettings.bak"
 
 
@@ -27,6 +29,16 @@ def test_a_file_is_not_a_folder(tmp_path: pathlib.Path) -> None:
     (tmp_path / "f").write_bytes(b"")
     with pytest.raises(LocationNotFoundError, match="is a file"):
         LocalStorage(tmp_path / "f")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_named_like_the_settings_file_is_refused_without_waiting(
+    tmp_path: pathlib.Path,
+) -> None:
+    os.mkfifo(tmp_path / SETTINGS)  # open() waits for a writer that never comes
+    error = raised_at_once(lambda: LocalStorage(tmp_path).read(SETTINGS), tmp_path / SETTINGS)
+    assert isinstance(error, StorageError), error
+    assert "named pipe, not a file" in str(error)
 
 
 @pytest.mark.skipif(local_module._renameat2 is None, reason="renameat2 is Linux-only")

@@ -25,7 +25,7 @@ from .address import SETTINGS_NAME, settings_url, split_address
 from .clock import DownloadClock
 from .limits import DEADLINE_FACTOR, DEFAULT_TIMEOUT, MAX_TIMEOUT, Deadline, check_timeout
 from .sniff import MAX_BYTES, not_settings_reason
-from .wire import Exchange
+from .wire import Exchange, printable
 
 __all__ = [
     "DEADLINE_FACTOR",
@@ -171,16 +171,20 @@ def download(
             exchange.read_head()
             if exchange.status >= 400:
                 raise _http_error(url, exchange.status, exchange.reason)
+            if 300 <= exchange.status < 400 and exchange.status != 304:
+                raise _redirected(url, exchange)
             content_type = exchange.headers.get("content-type", "")
             body = _read_body(url, exchange)
     except FetchError:
         if clock.expired:  # the shut socket reads as a body cut short
             raise _late(url, timeout) from None
         raise
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, UnicodeError) as exc:  # UnicodeError: IDNA
         if clock.expired:
             raise _late(url, timeout) from None
-        if context is None and _speaks_tls(exc, parts.hostname, parts.port, timeout):
+        # After a status line the port speaks HTTP: no probe (a second connection).
+        probe = context is None and exchange.status == 0
+        if probe and _speaks_tls(exc, parts.hostname, parts.port, timeout):
             https = urllib.parse.urlunsplit(("https", *parts[1:]))
             raise FetchError(f"{url}: this port speaks TLS: use https://, e.g. {https}") from None
         raise _network_error(url, exc, timeout) from None
@@ -245,8 +249,25 @@ def _cut_short(url: str, got: int, expected: int | str) -> FetchError:
     )
 
 
+def _redirected(url: str, exchange: Exchange) -> FetchError:
+    where = exchange.headers.get("location")
+    to = f" to {printable(redact_address(where))}" if where else ""
+    return FetchError(
+        f"{url}: the server redirects (HTTP {exchange.status} {exchange.reason}){to}; "
+        "ipo46xx does not follow redirects: if that is the IP Office, give that address"
+    )
+
+
 def _read_body(url: str, exchange: Exchange) -> bytes:
     """The whole body, checked against its framing: never half a file."""
+    coding = exchange.headers.get("transfer-encoding", "")
+    if coding and not exchange.chunked and coding.lower() != "identity":
+        # Chunk sizes and compressed bytes would be kept as the file.
+        raise FetchError(
+            f"{url}: the answer is sent with Transfer-Encoding {printable(coding)}, which "
+            "ipo46xx did not ask for and does not decode; nothing was changed. Is a proxy "
+            "between this PC and the IP Office rewriting answers?"
+        )
     if exchange.chunked:
         try:
             return exchange.chunks(MAX_BYTES)
@@ -327,7 +348,7 @@ def _network_error(url: str, reason: object, timeout: float) -> FetchError:
             f"{url}: the answer is not valid HTTP ({type(reason).__name__}); is this the IP "
             "Office's HTTP port?"
         )
-    if isinstance(reason, socket.gaierror):
+    if isinstance(reason, (socket.gaierror, UnicodeError)):
         return FetchError(f"{url}: the host name cannot be resolved; check its spelling")
     return FetchError(f"{url}: cannot connect ({reason}); check the address and the network")
 

@@ -17,7 +17,7 @@ import socket
 import ssl
 import urllib.parse
 
-__all__ = ["Exchange"]
+__all__ = ["Exchange", "printable"]
 
 _MAX_LINE = 65536  # as http.client: a longer line is not HTTP
 _MAX_HEADERS = 100
@@ -68,7 +68,8 @@ class Exchange:
 
     def request_bytes(self) -> bytes:
         """The request as sent: the path with anything not printable ASCII escaped."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = self.host if self.host.isascii() else self.host.encode("idna").decode("ascii")
+        host = f"[{host}]" if ":" in host else host
         default = 443 if self.context is not None else 80
         if self.port != default:
             host += f":{self.port}"
@@ -96,7 +97,7 @@ class Exchange:
         while True:
             self._status_line()
             fields = self._fields()
-            if self.status != 100:
+            if not 100 <= self.status < 200:  # 103 Early Hints, say: an interim answer
                 break
         self.headers = fields
 
@@ -154,7 +155,8 @@ class Exchange:
             body += data
             if len(data) < size:
                 raise http.client.IncompleteRead(bytes(body), size - len(data))
-            self._exactly(2)  # the chunk's CRLF
+            if self._line() not in (b"\r\n", b"\n"):  # the chunk's line end
+                raise http.client.IncompleteRead(bytes(body))
 
     def close(self) -> None:
         for closable in (self._file, self.sock):
@@ -184,7 +186,8 @@ class Exchange:
         if len(parts) != 3 or not parts[0].startswith("HTTP/"):
             raise http.client.BadStatusLine(text)
         version, status, reason = parts
-        if len(status) != 3 or not status.isdigit():
+        # isdigit() alone takes "\xb2" (superscript two), which int() refuses.
+        if len(status) != 3 or not (status.isascii() and status.isdigit()) or status < "100":
             raise http.client.BadStatusLine(text)
         if version in ("HTTP/1.0", "HTTP/0.9"):
             self.version = 10
@@ -192,7 +195,7 @@ class Exchange:
             self.version = 11
         else:
             raise http.client.UnknownProtocol(version)
-        self.status, self.reason = int(status), reason.strip()
+        self.status, self.reason = int(status), printable(reason.strip())
 
     def _fields(self) -> dict[str, str]:
         """The header fields by lower-case name; the first of each name counts, as in
@@ -237,3 +240,13 @@ def _connect(host: str, port: int, timeout: float) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def printable(text: str) -> str:
+    """``text`` from a server fit to show: a control character (a terminal escape, a line
+    end) shown as ``?``.
+
+    >>> printable("Moved\\x1b[2J")
+    'Moved?[2J'
+    """
+    return "".join(c if c.isprintable() else "?" for c in text)

@@ -31,7 +31,7 @@ from ..errors import (
     out_of_files,
 )
 from .base import StorageBase, check_temporary, missing, validate_name
-from .rawfile import NOFOLLOW, read_file
+from .rawfile import NOFOLLOW, NotAFileError, read_file
 
 __all__ = ["LocalStorage"]
 
@@ -143,6 +143,11 @@ class LocalStorage(StorageBase):
             return read_file(path, follow_links=False)
         except IsADirectoryError:
             raise StorageError(f"{path} is a folder, not a file") from None
+        except NotAFileError as exc:
+            raise StorageError(
+                f"{path} is {exc.strerror}; an SD card holds only files and folders, so this "
+                "is not the card itself: give the card's own folder"
+            ) from None
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 self._path(name)  # says what the link is and what to do

@@ -8,18 +8,35 @@ the calls, not the bytes, were a third of a stage's CPU there.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 
-__all__ = ["read_file"]
+__all__ = ["NotAFileError", "read_file"]
 
+# O_NONBLOCK: opening a FIFO waits for a writer without it (a file's reads ignore it).
 _FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_FLAGS |= getattr(os, "O_NONBLOCK", 0)
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 """Refuse a symbolic link as the last part of the path (0 where the system has none)."""
 
 
+class NotAFileError(OSError):
+    """The path names neither a file nor a folder; ``strerror`` says what it is."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
 def read_file(path: str | os.PathLike[str], *, follow_links: bool = True) -> bytes:
     """The bytes of the file at ``path``; ``OSError`` as ``open`` raises it (a folder:
-    ``IsADirectoryError``; a link with ``follow_links`` false: ``errno.ELOOP``).
+    ``IsADirectoryError``; a link with ``follow_links`` false: ``errno.ELOOP``), or
+    :class:`NotAFileError` for a named pipe, a socket or a device, read from never.
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
@@ -29,7 +46,13 @@ def read_file(path: str | os.PathLike[str], *, follow_links: bool = True) -> byt
     """
     fd = os.open(path, _FLAGS | (0 if follow_links else NOFOLLOW))
     try:
-        size = os.fstat(fd).st_size
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), os.fspath(path))
+        if not stat.S_ISREG(status.st_mode):
+            kind = f"{_kind(status.st_mode)}, not a file"
+            raise NotAFileError(errno.EINVAL, kind, os.fspath(path))
+        size = status.st_size
         data = os.read(fd, size + 1)  # one past: a file that grew meanwhile shows it
         if len(data) <= size:
             return data

@@ -78,24 +78,25 @@ def _context(url: str, verify: bool, cafile: str | None, pin: str | None) -> ssl
         # A pin is checked against the presented certificate itself, after the handshake.
         return _unchecked_context()
     try:
-        return _checking_context(cafile, _stamp(cafile))
+        where = os.path.abspath(cafile) if cafile is not None else None
+        return _checking_context(where, _stamp(where))
     except (OSError, ssl.SSLError) as exc:
         raise InputError(f"cannot use CA file {cafile}: {exc}; give a PEM certificate") from None
 
 
-def _stamp(cafile: str | None) -> tuple[int, int] | None:
+def _stamp(cafile: str | None) -> tuple[int, int, int] | None:
     """What tells a changed CA file from the one a context was made with."""
     try:
         stat = os.stat(cafile) if cafile is not None else None
     except OSError:
         return None  # the context fails to load it, and says why
-    return None if stat is None else (stat.st_mtime_ns, stat.st_size)
+    return None if stat is None else (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 # Loading the system's CA store takes some 30 ms of CPU: a fleet of HTTPS sites makes
 # ten downloads per site.  A context holds no state of a connection and is shared.
 @functools.lru_cache(maxsize=16)
-def _checking_context(cafile: str | None, stamp: tuple[int, int] | None) -> ssl.SSLContext:
+def _checking_context(cafile: str | None, stamp: tuple[int, int, int] | None) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile)
 
 

@@ -54,8 +54,9 @@ def read_file(path: str | os.PathLike[str], *, follow_links: bool = True) -> byt
             raise NotAFileError(errno.EINVAL, kind, os.fspath(path))
         size = status.st_size
         data = os.read(fd, size + 1)  # one past: a file that grew meanwhile shows it
-        if len(data) <= size:
+        if len(data) == size:  # all fstat promised, and nothing after it
             return data
+        # Grown meanwhile, or a short read (past 2 GiB, some network file systems).
         parts = [data]
         while chunk := os.read(fd, 1 << 16):
             parts.append(chunk)

@@ -11,6 +11,8 @@ import select
 import subprocess
 import time
 
+import pytest
+
 from ipo46xx.emulator import IpOfficeEmulator
 from ipo46xx.storage import LocalStorage
 
@@ -231,3 +233,13 @@ def test_end_of_input_at_the_password_prompt_is_no(tmp_path: pathlib.Path) -> No
     status, output = _on_a_terminal(args, b"\x04", {})
     assert status == 2, output
     assert "no password" in output and "Traceback" not in output
+
+
+@pytest.mark.parametrize("command", [("blank",), ("set", "SIPDOMAIN", "example.com")])
+def test_an_output_in_a_missing_folder_names_the_folder_not_an_sd_card(
+    tmp_path: pathlib.Path, command: tuple[str, ...]
+) -> None:
+    out = tmp_path / "missing" / "new.txt"
+    result = run(command[0], str(IPO), *command[1:], "-o", str(out), cwd=tmp_path)
+    assert_clean_error(result, 2, f"the folder {out.parent} does not exist")
+    assert b"SD card" not in result.stderr

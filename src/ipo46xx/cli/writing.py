@@ -71,6 +71,8 @@ def write_edit(
     if args.no_backup and not args.in_place:
         raise InputError("--no-backup goes with --in-place (it skips FILE.orig)")
     to_stdout = args.output == "-"
+    if args.output and not to_stdout and not args.check:
+        _output_folder(pathlib.Path(args.output))  # before any work, and before any output
     doc = load_input(args.file, args)
     edit = transform(doc)
     new = edit.document
@@ -101,8 +103,20 @@ def _write_file(path: pathlib.Path, data: bytes) -> None:
     from ..storage import LocalStorage  # noqa: PLC0415
 
     path = _through_links(path)
+    LocalStorage(_output_folder(path)).write(path.name, data)
+
+
+def _output_folder(path: pathlib.Path) -> pathlib.Path:
+    """The folder ``-o`` writes into; an output file is not a card: no word of SD cards."""
+    from ..errors import InputError  # noqa: PLC0415
+
     folder = path.parent if str(path.parent) else pathlib.Path(".")
-    LocalStorage(folder).write(path.name, data)
+    if not folder.is_dir():
+        raise InputError(
+            f"cannot write {path}: the folder {folder} does not exist; create it, or give "
+            "-o a path in an existing folder"
+        )
+    return folder
 
 
 def _through_links(path: pathlib.Path) -> pathlib.Path:

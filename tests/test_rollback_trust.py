@@ -94,3 +94,22 @@ def test_a_fleet_reports_restore_and_rollback_that_cannot_tell(tmp_path: pathlib
         assert rolled.state == "rolled-back"
         assert rolled.ok, rolled.message  # the bytes are back; that trust is unknown is said
         assert any(w.startswith("cannot tell") for w in rolled.value.warnings)
+
+
+def test_a_fleet_stage_whose_ip_office_serves_another_file_is_not_ok(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The card staged is not the one this IP Office reads: as `ipo46xx stage`, exit 1.
+    from ipo46xx.fleet.inventory import Inventory, Site  # noqa: PLC0415
+    from ipo46xx.fleet.runner import run_fleet  # noqa: PLC0415
+
+    served, other = tmp_path / "served", tmp_path / "other"
+    for folder in (served, other):
+        folder.mkdir()
+        LocalStorage(folder).write("46xxsettings.txt", ADMIN)
+    with IpOfficeEmulator(LocalStorage(served)) as emulator:
+        inventory = Inventory(None, (Site("hq", emulator.url, str(other)),))
+        [staged] = run_fleet(inventory, "stage", state_dir=tmp_path / "state").results
+    assert staged.state == "staged"
+    assert not staged.ok and staged.exit == 1, staged.message
+    assert "does not serve the staged file" in staged.message

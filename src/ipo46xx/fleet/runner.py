@@ -336,7 +336,7 @@ class _Runner:
             outcome = stager.restore()
         else:
             outcome = stager.rollback()
-        if not outcome.ok:  # done, but the phones will not (or may not) trust: as the CLI
+        if not outcome.ok:  # done, but not what the phones need (exit 1 on the command line)
             return False, outcome.state, "; ".join(outcome.problems), outcome
         quiet = ([f"already {outcome.state}; nothing to do"], ["the target was already as before"])
         if outcome.done in quiet or (

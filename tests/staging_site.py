@@ -5,6 +5,8 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Callable
 
+import pytest
+
 from ipo46xx.emulator import IpOfficeEmulator
 from ipo46xx.staging.journal import Journal
 from ipo46xx.staging.stager import Stager
@@ -95,3 +97,34 @@ def run_operation(operation: str, stager: Stager) -> None:
         stager.restore()
     else:
         stager.rollback()
+
+
+def sd_card(tmp_path: pathlib.Path, files: dict[str, bytes]) -> tuple[LocalStorage, list[str]]:
+    """A card folder holding ``files``, and the options that name it and its journal."""
+    folder = tmp_path / "sd"
+    folder.mkdir()
+    card = LocalStorage(folder)
+    for name, data in files.items():
+        card.write(name, data)
+    return card, ["--target", str(folder), "--state-dir", str(tmp_path / "state")]
+
+
+def trust_line(out: str) -> str:
+    """The one ``trust:`` line of a command's output."""
+    [line] = [line for line in out.splitlines() if line.startswith("trust:")]
+    return line
+
+
+def restore_after_regenerating(
+    emulator: IpOfficeEmulator, where: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    """`ipo46xx stage`, Manager's Regenerate (step 7), then `ipo46xx restore --replace`
+    with the new name: restore's exit status and output."""
+    from ipo46xx.cli import main  # noqa: PLC0415
+    from ipo46xx.emulator import INITIAL_ROOT_CA  # noqa: PLC0415
+
+    assert main(["stage", "--ipo", emulator.url, *where, "--yes"]) == 0
+    new = emulator.regenerate_certificate()
+    capsys.readouterr()
+    code = main(["restore", *where, "--yes", "--replace", f"{INITIAL_ROOT_CA}={new}"])
+    return code, capsys.readouterr().out

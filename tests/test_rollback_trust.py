@@ -16,32 +16,22 @@ from ipo46xx.cli import main
 from ipo46xx.emulator import INITIAL_ROOT_CA, IpOfficeEmulator
 from ipo46xx.storage import LocalStorage
 
+from .staging_site import restore_after_regenerating, sd_card, trust_line
+
 ADMIN = f'SET TRUSTCERTS "{INITIAL_ROOT_CA}"\r\nSET SIPDOMAIN example.com\r\n'.encode()
-
-
-def _restored(tmp_path: pathlib.Path, emulator: IpOfficeEmulator, where: list[str]) -> None:
-    assert main(["stage", "--ipo", emulator.url, *where, "--yes"]) == 0
-    new = emulator.regenerate_certificate()
-    assert main(["restore", *where, "--yes", "--replace", f"{INITIAL_ROOT_CA}={new}"]) == 0
 
 
 def test_rollback_after_restore_says_the_phones_will_not_trust(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "sd"
-    folder.mkdir()
-    card = LocalStorage(folder)
-    card.write("46xxsettings.txt", ADMIN)
-    where = ["--target", str(folder), "--state-dir", str(tmp_path / "state")]
+    card, where = sd_card(tmp_path, {"46xxsettings.txt": ADMIN})
     with IpOfficeEmulator(card) as emulator:
-        _restored(tmp_path, emulator, where)
-        capsys.readouterr()
+        assert restore_after_regenerating(emulator, where, capsys)[0] == 0
         code = main(["rollback", *where, "--yes"])
         out = capsys.readouterr().out
         assert card.read("46xxsettings.txt") == ADMIN  # every byte back, as asked
         assert code == 1, out
-        [trust] = [line for line in out.splitlines() if line.startswith("trust:")]
-        assert "will not" in trust, trust
+        assert "will not" in trust_line(out), out
         assert "Do not restart the phones" in out and "Restart the phones if" not in out
         assert "ipo46xx stage" in out  # the way out: the advisory again
 
@@ -52,14 +42,9 @@ def test_rollback_after_restore_says_the_phones_will_not_trust(
 def test_rollback_after_restore_cannot_tell_when_the_ip_office_is_gone(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "sd"
-    folder.mkdir()
-    card = LocalStorage(folder)
-    card.write("46xxsettings.txt", ADMIN)
-    where = ["--target", str(folder), "--state-dir", str(tmp_path / "state")]
+    card, where = sd_card(tmp_path, {"46xxsettings.txt": ADMIN})
     with IpOfficeEmulator(card) as emulator:
-        _restored(tmp_path, emulator, where)
-    capsys.readouterr()
+        assert restore_after_regenerating(emulator, where, capsys)[0] == 0
     code = main(["rollback", *where, "--yes"])  # the IP Office no longer answers
     captured = capsys.readouterr()
     assert card.read("46xxsettings.txt") == ADMIN
@@ -75,10 +60,8 @@ def test_a_fleet_reports_restore_and_rollback_that_cannot_tell(tmp_path: pathlib
     with socket.socket() as probe:  # a port nothing listens on: no certificate to judge
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    folder = tmp_path / "sd"
-    folder.mkdir()
-    card = LocalStorage(folder)
-    card.write("46xxsettings.txt", ADMIN)
+    card, _options = sd_card(tmp_path, {"46xxsettings.txt": ADMIN})
+    folder = card.folder
     with IpOfficeEmulator(card) as emulator:
         site = Site("hq", emulator.url, str(folder), tls_ports=(closed,))
         inventory = Inventory(None, (site,))

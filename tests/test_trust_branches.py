@@ -18,6 +18,7 @@ from ipo46xx.format.chain import SETTINGS, follow
 from ipo46xx.office.trust import TrustReport, check_trust
 from ipo46xx.storage import LocalStorage
 
+from .staging_site import restore_after_regenerating, sd_card, trust_line
 from .test_trust import Checker, ipo
 from .tls_servers import make_cert
 
@@ -163,13 +164,9 @@ def test_cli_restore_verify_status_see_the_group_left_on_the_old_root_ca(
 ) -> None:
     emulator, folder = office
     where = ["--target", str(folder), "--state-dir", str(tmp_path / "state")]
-    assert main(["stage", "--ipo", emulator.url, *where, "--yes"]) == 0
-    new = emulator.regenerate_certificate()
-    capsys.readouterr()
-    code = main(["restore", *where, "--yes", "--replace", f"{INITIAL_ROOT_CA}={new}"])
-    out = capsys.readouterr().out
+    code, out = restore_after_regenerating(emulator, where, capsys)
     assert code == 1, out
-    [trust] = [line for line in out.splitlines() if line.startswith("trust:")]
+    trust = trust_line(out)
     assert "will not (" in trust and "H323 with $GROUP 2" in trust, trust
     assert "Step 9" not in out and "Do not restart the phones" in out
 
@@ -190,19 +187,11 @@ def test_cli_restore_sees_a_per_device_file_left_on_another_root_ca(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Only the card's listing shows $MACADDR.txt files: restore must judge them too.
-    folder = tmp_path / "sd"
-    folder.mkdir()
-    card = LocalStorage(folder)
-    card.write(SETTINGS, f'SET TRUSTCERTS "{INITIAL_ROOT_CA}"\r\nGET $MACADDR.txt\r\n'.encode())
-    card.write(f"{MAC.lower()}.txt", f'SET TRUSTCERTS "{OLD}"\r\n'.encode())
-    where = ["--target", str(folder), "--state-dir", str(tmp_path / "state")]
+    settings = f'SET TRUSTCERTS "{INITIAL_ROOT_CA}"\r\nGET $MACADDR.txt\r\n'.encode()
+    device = f'SET TRUSTCERTS "{OLD}"\r\n'.encode()
+    card, where = sd_card(tmp_path, {SETTINGS: settings, f"{MAC.lower()}.txt": device})
     with IpOfficeEmulator(card) as emulator:
-        assert main(["stage", "--ipo", emulator.url, *where, "--yes"]) == 0
-        new = emulator.regenerate_certificate()
-        capsys.readouterr()
-        code = main(["restore", *where, "--yes", "--replace", f"{INITIAL_ROOT_CA}={new}"])
-        out = capsys.readouterr().out
+        code, out = restore_after_regenerating(emulator, where, capsys)
     assert code == 1, out
-    [trust] = [line for line in out.splitlines() if line.startswith("trust:")]
-    assert "will not (" in trust and MAC in trust.upper(), trust
+    assert "will not (" in trust_line(out) and MAC in trust_line(out).upper(), out
     assert "Step 9" not in out

@@ -37,6 +37,9 @@ def test_rollback_after_restore_says_the_phones_will_not_trust(
 
         assert main(["status", *where, "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["state"] == "rolled-back"
+        main(["status", *where])  # later, status gives the same advice
+        status = capsys.readouterr().out
+        assert "Do not restart the phones" in status and "Restart the phones if" not in status
 
 
 def test_rollback_after_restore_cannot_tell_when_the_ip_office_is_gone(

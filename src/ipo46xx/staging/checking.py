@@ -58,7 +58,7 @@ def status(run: Run) -> Status:
         list(journal.data["steps"]),
         run.engine.describe_files(journal),
         True,
-        journal.data.get("trusted") if journal.state == RESTORED else None,
+        journal.data.get("trusted") if journal.state in (RESTORED, ROLLED_BACK) else None,
     )
 
 

@@ -300,6 +300,9 @@ class Stager:
             journal.state = ROLLED_BACK
             journal.save()
             problems, warnings, trust = self._trust_after(journal) if restored else ([], [], None)
+            if restored:  # for `status`, as restore records it
+                journal.data["trusted"] = None if trust is None else trust.verdict
+                journal.save()
             return Outcome(
                 "rollback",
                 journal.state,

@@ -328,8 +328,6 @@ class _Runner:
             return True, self._state_of(stager), what, plan
         if action == "change":
             outcome = stager.change(self.edits, self.phones)
-            if not outcome.ok:
-                return False, outcome.state, "; ".join(outcome.problems), outcome
         elif action == "stage":
             outcome = stager.stage()
         elif action == "restore":

@@ -92,7 +92,7 @@ def verify(run: Run) -> Verification:
                 digest,
                 "",
             )
-        trust = run.office().trust(recorded_ports(journal), served, lister=run.storage.list)
+        trust = run.trust(journal, served)
         message = "the IP Office serves its auto-generated file, which trusts " + ", ".join(names)
         return _verdict(True, state, message, digest, "", trust)
     else:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from ..errors import InputError, StateError
 from ..office.download import Deadline
 from ..office.ipoffice import IpOffice
+from ..office.trust import TrustReport
 from ..storage import Storage
 from .engine import Engine
 from .flow import BACKUP
@@ -117,6 +118,11 @@ class Run:
             tls_ports=self.tls_ports,
             deadline=self.deadline,
         )
+
+    def trust(self, journal: Journal, served: bytes | None = None) -> TrustReport:
+        """The phones' trust now: the chain served (with the card's per-device files) and
+        the certificate on the ports the run recorded."""
+        return self.office().trust(recorded_ports(journal), served, lister=self.storage.list)
 
     def nothing_to_roll_back(self, journal: Journal | None) -> str:
         if journal is None and self.storage.exists(BACKUP):

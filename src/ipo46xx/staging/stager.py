@@ -68,7 +68,7 @@ from .results import (
     Status,
     Verification,
 )
-from .run import Run, recorded_ports
+from .run import Run
 
 if TYPE_CHECKING:
     from ..format.compare import Phones
@@ -264,7 +264,7 @@ class Stager:
             self._run.engine.sweep(journal)
             journal.state = RESTORED
             journal.save()
-            trust = self._run.office().trust(recorded_ports(journal), lister=self._run.storage.list)
+            trust = self._run.trust(journal)
             journal.data["trusted"] = trust.verdict
             journal.save()
             problems = [] if trust.ok else [trust.summary()]
@@ -300,9 +300,6 @@ class Stager:
             journal.state = ROLLED_BACK
             journal.save()
             problems, warnings, trust = self._trust_after(journal) if restored else ([], [], None)
-            if restored:  # for `status`, as restore records it
-                journal.data["trusted"] = None if trust is None else trust.verdict
-                journal.save()
             return Outcome(
                 "rollback",
                 journal.state,
@@ -315,11 +312,18 @@ class Stager:
 
     def _trust_after(self, journal: Journal) -> tuple[list[str], list[str], TrustReport | None]:
         """After restore, a rollback brings back the root CA names of before stage, and the
-        IP Office may have a new certificate since: judge what the phones will trust."""
+        IP Office may have a new certificate since: judge what the phones will trust, and
+        record it for `status`, as restore does."""
+        trust: TrustReport | None = None
+        unknown: list[str] = []
         try:
-            trust = self._run.office().trust(recorded_ports(journal), lister=self._run.storage.list)
+            trust = self._run.trust(journal)
         except Ipo46xxError as exc:
-            return [], [f"cannot tell whether the phones will trust the IP Office now: {exc}"], None
+            unknown.append(f"cannot tell whether the phones will trust the IP Office now: {exc}")
+        journal.data["trusted"] = None if trust is None else trust.verdict
+        journal.save()
+        if trust is None:
+            return [], unknown, None
         if trust.verdict is False:
             problem = (
                 f"{trust.summary()}. The card holds the administrator's file as it was before "

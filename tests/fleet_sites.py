@@ -109,6 +109,19 @@ class Fleet:
     def site(self, name: str) -> FleetSite:
         return next(s for s in self.sites if s.name == name)
 
+    def arrival(self) -> threading.Event:
+        """An event set when any site's IP Office is first asked for something."""
+        arrived = threading.Event()
+        for site in self.sites:
+            answer = site.ipo.answer
+
+            def spy(path: str, answer: object = answer) -> bytes | None:
+                arrived.set()
+                return answer(path)  # type: ignore[operator, no-any-return]
+
+            site.ipo.answer = spy  # type: ignore[method-assign]
+        return arrived
+
     def rows(self) -> list[dict[str, str]]:
         rows = []
         for site in self.sites:

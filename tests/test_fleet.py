@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 
@@ -334,39 +334,55 @@ def _journal_is_consistent(journals: pathlib.Path, fleet: Fleet) -> None:
             assert files.get(BACKUP) == (ADMIN if had_explicit else None)
 
 
-@pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_stops_cleanly_and_a_rerun_completes(tmp_path: pathlib.Path, presses: int) -> None:
-    gate = threading.Event() if presses == 1 else None
-    fleet = Fleet(tmp_path, 10, delay=0.0 if gate else 0.3, gate=gate)
-    arrived = threading.Event()
-    for site in fleet.sites:
-        answer = site.ipo.answer
-
-        def spy(path: str, answer: object = answer) -> bytes | None:
-            arrived.set()
-            return answer(path)  # type: ignore[operator, no-any-return]
-
-        site.ipo.answer = spy  # type: ignore[method-assign]
-    journals = tmp_path / "j"
+def stage_and_press_ctrl_c(
+    fleet: Fleet,
+    journals: pathlib.Path,
+    *,
+    jobs: int,
+    presses: int,
+    gate: threading.Event | None,
+    group: bool = False,
+    running: Callable[[int], None] | None = None,
+    options: Sequence[str] = (),
+) -> tuple[int, str, str]:
+    """``fleet stage`` of the fleet with ``options``, Ctrl-C ``presses`` times once a site has asked
+    its IP Office (``group``: to the command's process group, as a terminal sends it;
+    ``running`` is called with its pid first), ``gate`` opened after; exit, out, err."""
+    arrived = fleet.arrival()
     command = [
         sys.executable, "-m", "ipo46xx", "fleet", "stage", "--inventory",
-        str(fleet.write_toml()), "--state-dir", str(journals), "--yes", "--jobs", "2",
+        str(fleet.write_toml()), "--state-dir", str(journals), "--yes", "--jobs", str(jobs),
+        *options,
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("IPO46XX_")}
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=group,
     )
+
+    def press() -> None:
+        if group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+
+    lines = []
     try:
         assert arrived.wait(60), "no site started"
-        process.send_signal(signal.SIGINT)
+        if running is not None:
+            running(process.pid)
+        press()
         assert process.stderr is not None
-        lines = []
         for line in process.stderr:
             lines.append(line)
             if "stopping: no new sites start" in line:
                 break
         if presses == 2:
-            process.send_signal(signal.SIGINT)
+            press()
         if gate is not None:
             gate.set()  # the running sites' IP Offices answer, after the Ctrl-C
         stdout, rest = process.communicate(timeout=120)
@@ -376,8 +392,18 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_completes(tmp_path: pathlib.Path, pres
         if process.poll() is None:
             process.kill()
             process.wait()
-    stderr = "".join(lines) + rest
-    assert process.returncode == 130, (stdout, stderr)
+    return process.returncode, stdout, "".join(lines) + rest
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_stops_cleanly_and_a_rerun_completes(tmp_path: pathlib.Path, presses: int) -> None:
+    gate = threading.Event() if presses == 1 else None
+    fleet = Fleet(tmp_path, 10, delay=0.0 if gate else 0.3, gate=gate)
+    journals = tmp_path / "j"
+    returncode, stdout, stderr = stage_and_press_ctrl_c(
+        fleet, journals, jobs=2, presses=presses, gate=gate
+    )
+    assert returncode == 130, (stdout, stderr)
     assert "Traceback" not in stderr
     if presses == 1:
         # The two running sites finished; no other started.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from ..fleet.limits import FILES_PER_WORKER, MAX_JOBS, worker_limit
+from ..fleet.limits import FILES_PER_WORKER, MAX_JOBS, THREADS_PER_PROCESS, worker_limit
 from .common import (
     EXIT_INTERRUPTED,
     Command,
@@ -68,10 +68,10 @@ def register(command: Command) -> None:
         type=int,
         default=8,
         help=(
-            f"sites at a time (default 8, at most {MAX_JOBS}: every site's checks share one "
-            "interpreter lock, so past that more sites at once only slow each other; fewer "
-            f"when the open-file limit, ulimit -n, leaves no room for {FILES_PER_WORKER} "
-            "open files each)"
+            f"sites at a time (default 8, at most {MAX_JOBS}: past that more sites at once "
+            "only slow each other; fewer when the open-file limit, ulimit -n, leaves no room "
+            f"for {FILES_PER_WORKER} open files each); from {2 * THREADS_PER_PROCESS} sites at a "
+            f"time on, shared out to a process per core, {THREADS_PER_PROCESS} at least each"
         ),
     )
     sub.add_argument(

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["FILES_PER_WORKER", "MAX_JOBS", "worker_limit"]
+__all__ = ["FILES_PER_WORKER", "MAX_JOBS", "THREADS_PER_PROCESS", "worker_limit"]
 
 MAX_JOBS = 64
-"""More workers than this only add contention: every site's checks run under one
-interpreter lock, so past the point where the workers keep it busy while others wait on
-the network, each new worker slows the others (1,000 sites on a 50 ms link, 2 cores:
---jobs 32 and 64 take the same time, 128 takes longer, 1000 is 2-3x slower than 16)."""
+"""More workers than this only add contention: every site's checks in a process run
+under one interpreter lock, so past the point where the workers keep it busy while
+others wait on the network, each new worker slows the others (300 sites on a 50 ms
+link, 2 cores, one process: --jobs 32 and 64 take the same time, 128 takes longer, 1000
+is 2-3x slower than 16)."""
+
+THREADS_PER_PROCESS = 16
+"""The fewest workers a worker process gets (see :mod:`.processes`): with fewer, one
+interpreter lock is not what a run waits for (1,000 sites at --jobs 16 run within 1.25x
+of the network's own time in one process)."""
 
 FILES_PER_WORKER = 6
 """Open files a worker may hold at once: the site's lock, a journal or card file being

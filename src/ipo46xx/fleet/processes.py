@@ -15,7 +15,11 @@ How it stays as safe as the threads it replaces:
   with none left finishes the ones it runs and exits.  Workers start in their own session,
   so Ctrl-C at the terminal reaches the parent only; abandoning the run (a second Ctrl-C)
   terminates them, which their journals make as safe as a crash.
-* A worker whose parent dies finishes the sites it runs and exits when its pipe closes.
+* A worker whose parent dies finishes the sites it runs and exits when its pipe closes;
+  a fork of the parent (a caller's own) drops its copies of the pipes, and a run that is
+  over tells its workers so rather than only closing them.
+* A worker imports from the parent's ``sys.path``, not from the working folder, and
+  writes its messages on a pipe of its own: nothing printed as Python starts mixes in.
 * Passwords travel only on the worker's standard input: the variables the sites name, and
   nothing else of the environment.  Log records cross back already filtered by
   :class:`~ipo46xx.logfilter.SecretFilter`.
@@ -52,16 +56,21 @@ __all__ = ["THREADS_PER_PROCESS", "WorkerPool", "process_count"]
 log = logging.getLogger(__name__)
 
 # Loads this very copy of ipo46xx in the worker, wherever it came from (an installed
-# package, a checkout on PYTHONPATH, a path added at run time), without touching sys.path.
+# package, a checkout on PYTHONPATH, a path added at run time), and imports everything
+# else from where this process does: the parent's sys.path replaces the worker's before
+# any import, so a queue.py or attrs.py in the working folder is not what the worker
+# runs (``python -c`` puts the working folder first).
 _BOOT = (
-    "import importlib.util, sys\n"
+    "import sys\n"
+    "sys.path[:] = sys.argv[4:]\n"
+    "import importlib.util\n"
     "spec = importlib.util.spec_from_file_location('ipo46xx', sys.argv[1], "
     "submodule_search_locations=[sys.argv[2]])\n"
     "module = importlib.util.module_from_spec(spec)\n"
     "sys.modules['ipo46xx'] = module\n"
     "spec.loader.exec_module(module)\n"
     "from ipo46xx.fleet.worker import main\n"
-    "sys.exit(main())\n"
+    "sys.exit(main(int(sys.argv[3])))\n"
 )
 
 
@@ -122,19 +131,13 @@ class WorkerPool:
         )
         try:
             for count in threads:
-                process = subprocess.Popen(
-                    [sys.executable, "-c", _BOOT, os.path.join(package, "__init__.py"), package],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    start_new_session=True,
-                )
-                assert process.stdin is not None and process.stdout is not None
-                self.workers.append(_Worker(process, process.stdin, process.stdout))
-                send(process.stdin, (*spec, count))
+                worker = _spawn(package)
+                self.workers.append(worker)
+                send(worker.inbox, (*spec, count))
             for worker in self.workers:
                 if receive(worker.outbox) != ("ready", worker.process.pid):
                     raise OSError(f"worker process {worker.process.pid} did not start")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in sys.executable
             log.warning("running the sites in one process: %s", exc)
             self.stop()
             self.workers = []
@@ -165,9 +168,8 @@ class WorkerPool:
         for listener in self.listeners:
             listener.join()  # each reads to the end of its worker's output, then ends
         for worker in self.workers:
-            for stream in (worker.inbox, worker.outbox):
-                with contextlib.suppress(OSError):  # a pipe to a worker that died
-                    stream.close()
+            _close(worker.inbox)
+            _close(worker.outbox)
 
     def _hand_out(self, worker: _Worker) -> None:
         """Give the worker its next site, or tell it there are none left."""
@@ -176,8 +178,10 @@ class WorkerPool:
                 return
             if self.cancel.is_set() or not self.pending:
                 worker.open = False
-                with contextlib.suppress(OSError):  # it died: its listener reports its sites
-                    worker.inbox.close()
+                # Said, not only closed: a fork of this process may hold the pipe open.
+                with contextlib.suppress(OSError, ValueError):  # it died: see _listen
+                    send(worker.inbox, None)
+                _close(worker.inbox)
                 return
             index = self.pending.popleft()
             worker.running[index] = False
@@ -231,6 +235,64 @@ class WorkerPool:
             except Exception:  # the site ran there; only its stager is missing here
                 log.debug("site %s: no stager for the result", site.name, exc_info=True)
         return result
+
+
+def _spawn(package: str) -> _Worker:
+    """Start one worker.  Its messages come on a pipe of their own: whatever prints on
+    its standard output as Python starts (a sitecustomize, a .pth file) goes nowhere."""
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _BOOT,
+                os.path.join(package, "__init__.py"),
+                package,
+                str(write_end),
+                *(entry for entry in sys.path if isinstance(entry, str)),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            pass_fds=(write_end,),
+            start_new_session=True,
+        )
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    assert process.stdin is not None
+    _PIPES.update((process.stdin.fileno(), read_end))
+    return _Worker(process, process.stdin, os.fdopen(read_end, "rb"))
+
+
+# The pipes to this process's workers.  A fork of this process (a caller's own, say
+# multiprocessing's) would hold them open for as long as it lives: a worker would never
+# see its parent gone, and a run would wait for the fork to end.  So a fork drops them.
+_PIPES: set[int] = set()
+
+
+def _drop_pipes() -> None:
+    if not _PIPES:
+        return
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in _PIPES:
+        os.dup2(null, fd, inheritable=False)  # the number stays taken: no file object errs
+    os.close(null)
+    _PIPES.clear()
+
+
+def _close(stream: IO[bytes]) -> None:
+    """Close a pipe to a worker (that may have died), forgotten first."""
+    with contextlib.suppress(ValueError):  # closed already
+        _PIPES.discard(stream.fileno())
+    with contextlib.suppress(OSError):
+        stream.close()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_pipes)
 
 
 def _log_level() -> int:

@@ -2,10 +2,11 @@
 parent hands it, each in a thread of its own, and reports as they start and finish.
 
 On standard input it reads what to run (the :class:`~ipo46xx.fleet.site_runner.SiteRunner`,
-the sites, the log level, its number of threads), then one site's index at a time; the
-end of its input means no more.  On the standard output it was started with it writes
-``("ready", pid)``, then ``("started", index)``, ``("finished", index, result, had_stager)``
-and ``("log", fields)``; anything else that would print goes to standard error.
+the sites, the log level, its number of threads), then one site's index at a time;
+``None`` or the end of its input means no more.  On a pipe of its own (not its standard
+output, where a sitecustomize may print as Python starts) it writes ``("ready", pid)``,
+then ``("started", index)``, ``("finished", index, result, had_stager)`` and ``("log",
+fields)``; anything else that would print goes to standard error.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ __all__ = ["main"]
 log = logging.getLogger(__name__)
 
 
-def main() -> int:
-    """Run as a worker until the parent has no sites left (or is gone)."""
+def main(messages: int) -> int:
+    """Run as a worker until the parent has no sites left (or is gone); what happens is
+    written on the file descriptor ``messages``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
     inbox = sys.stdin.buffer
-    outbox = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # a stray print must not corrupt the messages
+    outbox = os.fdopen(messages, "wb")
+    os.dup2(2, 1)  # a stray print goes where the parent's warnings go
     spec = receive(inbox)
     if spec is None:
         return 0

@@ -1,0 +1,203 @@
+"""A fleet run's worker processes (:mod:`ipo46xx.fleet.processes`) against a careless
+caller and a hostile environment: noise at start-up, forks, modules in the working
+folder, results that cannot travel back, a worker stopped or gone."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from ipo46xx.fleet.inventory import Inventory
+from ipo46xx.fleet.runner import FleetProgress, FleetResult, run_fleet
+
+from .fleet_sites import Fleet
+from .hostile_sites import Misbehaving
+
+T = TypeVar("T")
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()``, failing the test if it has not returned after ``seconds`` (a hang)."""
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append((True, call()))
+        except BaseException as exc:  # handed to the test below
+            box.append((False, exc))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert box, f"still running after {seconds} s: hung"
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def inventory(fleet: Fleet, **misbehave: str) -> Inventory:
+    """The fleet's sites, each doing what ``misbehave`` names for it (site_01="exit")."""
+    words = {name.replace("_", "-"): word for name, word in misbehave.items()}
+    return Inventory(
+        None,
+        tuple(
+            Misbehaving(s.name, s.ipo_url, s.target, misbehave=words.get(s.name, ""))
+            for s in fleet.sites
+        ),
+    )
+
+
+def stage(
+    fleet: Fleet, journals: pathlib.Path, processes: int = 2, **misbehave: str
+) -> FleetResult:
+    return run_fleet(
+        inventory(fleet, **misbehave), "stage", jobs=2, processes=processes, state_dir=journals
+    )
+
+
+@pytest.fixture
+def four(tmp_path: pathlib.Path) -> Iterator[Fleet]:
+    fleet = Fleet(tmp_path, 4)
+    yield fleet
+    fleet.close()
+
+
+@pytest.fixture
+def thread_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What escaped a thread of this process (a listener that died)."""
+    seen: list[str] = []
+    monkeypatch.setattr(
+        threading, "excepthook", lambda args: seen.append(f"{args.thread}: {args.exc_value!r}")
+    )
+    return seen
+
+
+def test_a_worker_that_prints_as_python_starts_does_not_garble_the_run(
+    four: Fleet, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sitecustomize (or a .pth file) that prints runs in the worker before ipo46xx does.
+    noisy = tmp_path / "noisy"
+    noisy.mkdir()
+    (noisy / "sitecustomize.py").write_text('print("hello from sitecustomize")\n')
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(noisy), path])))
+    result = within(60, lambda: stage(four, tmp_path / "j"))
+    assert result.exit == 0 and [r.state for r in result.results] == ["staged"] * 4
+
+
+def test_a_fork_of_the_caller_does_not_keep_the_run_waiting(
+    four: Fleet, tmp_path: pathlib.Path
+) -> None:
+    # A caller's own fork (multiprocessing's default on Linux before 3.14) holds a copy of
+    # every pipe to the workers for as long as it lives.
+    release_read, release_write = os.pipe()
+    forks: list[int] = []
+
+    def progress(event: FleetProgress) -> None:
+        if event.event == "started" and not forks:
+            pid = os.fork()
+            if pid == 0:  # the fork: lives until the test is done with the run
+                os.close(release_write)
+                os.read(release_read, 1)
+                os._exit(0)
+            forks.append(pid)
+
+    try:
+        result = within(
+            60,
+            lambda: run_fleet(
+                inventory(four),
+                "stage",
+                jobs=2,
+                processes=2,
+                state_dir=tmp_path / "j",
+                progress=progress,
+            ),
+        )
+        assert result.exit == 0 and [r.state for r in result.results] == ["staged"] * 4
+    finally:
+        os.close(release_write)  # the fork reads the end of the pipe and exits
+        os.close(release_read)
+        for pid in forks:
+            os.waitpid(pid, 0)
+
+
+def test_modules_in_the_working_folder_are_not_what_a_worker_imports(
+    four: Fleet, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    # The parent imports from where it was started; a worker must not pick up an
+    # attrs.py (or queue.py, pickle.py ...) that happens to lie in the working folder.
+    here = tmp_path / "downloads"
+    here.mkdir()
+    marker = tmp_path / "imported"
+    (here / "attrs.py").write_text(f"open({str(marker)!r}, 'w').close()\nraise ImportError\n")
+    monkeypatch.chdir(here)
+    assert sys.path[0] != ""  # as `ipo46xx` and `python -m` start: not the working folder
+    result = within(60, lambda: stage(four, tmp_path / "j"))
+    assert result.exit == 0 and [r.state for r in result.results] == ["staged"] * 4
+    assert not marker.exists()
+    assert "running the sites in one process" not in caplog.text
+
+
+_KILLED_WITH_A_FORK = """
+import os, pathlib, sys, time
+from ipo46xx.fleet.runner import run_fleet
+from tests.fleet_sites import Fleet
+from tests.test_fleet_processes_hostile import inventory
+
+fleet = Fleet(pathlib.Path(sys.argv[1]), 6, delay=0.1)
+forks = []
+
+def progress(event):
+    if event.event == "started" and not forks:
+        forks.append(os.fork())
+        if forks[0] == 0:  # the fork outlives this process, holding what it inherited
+            time.sleep(120)
+            os._exit(0)
+        print(forks[0], flush=True)
+
+run_fleet(inventory(fleet), "stage", jobs=2, processes=2, state_dir=sys.argv[1] + "/j",
+          progress=progress)
+"""
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie has ended)."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_of_a_killed_caller_end_though_a_fork_of_it_lives(tmp_path: pathlib.Path) -> None:
+    from .test_fleet_processes import workers_of  # noqa: PLC0415
+
+    caller = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WITH_A_FORK, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=pathlib.Path(__file__).parents[1],
+    )
+    assert caller.stdout is not None
+    fork = int(caller.stdout.readline())
+    try:
+        workers = workers_of(caller.pid) - {fork}
+        assert len(workers) == 2
+        caller.kill()
+        caller.wait()
+        deadline = time.monotonic() + 60
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in workers), "the workers wait for a parent long gone"
+    finally:
+        os.kill(fork, signal.SIGKILL)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from ipo46xx.cli.fleet import site_json
 from ipo46xx.fleet.inventory import Inventory
 from ipo46xx.fleet.runner import FleetProgress, FleetResult, run_fleet
 
@@ -130,6 +131,47 @@ def test_a_fork_of_the_caller_does_not_keep_the_run_waiting(
         os.close(release_read)
         for pid in forks:
             os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize(
+    ("word", "error"),
+    [
+        ("unloadable", "UnloadableError"),
+        ("unpicklable", "UnpicklableError"),
+        ("exit", "SystemExit"),  # would end the thread running the site
+    ],
+)
+def test_an_error_that_cannot_travel_back_is_told_as_threads_tell_it(
+    four: Fleet, tmp_path: pathlib.Path, thread_errors: list[str], word: str, error: str
+) -> None:
+    def plan(processes: int) -> list[dict[str, Any]]:
+        result = run_fleet(
+            inventory(four, site_01=word),
+            "stage",
+            jobs=2,
+            processes=processes,
+            state_dir=tmp_path / "j",
+            dry_run=True,  # the same sites for both runs
+        )
+        return [site_json(r) for r in result.results]
+
+    by_workers = within(60, lambda: plan(2))
+    assert by_workers == plan(1)
+    assert [entry["ok"] for entry in by_workers] == [True, False, True, True]
+    assert by_workers[1]["exit"] == 4 and by_workers[1]["error"] == error
+    assert not thread_errors
+
+
+def test_a_worker_that_sends_nonsense_is_stopped_and_its_sites_failed(
+    four: Fleet, tmp_path: pathlib.Path, thread_errors: list[str]
+) -> None:
+    result = within(60, lambda: stage(four, tmp_path / "j", site_01="garble"))
+    garbled = result.results[1]
+    assert garbled.exit == 4 and result.exit == 4
+    assert "sent what cannot be read (UnpicklingError) and was stopped" in garbled.message
+    others = [r for r in result.results if r is not garbled]
+    assert all(r.state == "staged" or r.exit == 4 for r in others)  # its own other site
+    assert sum(r.state == "staged" for r in others) >= 2 and not thread_errors
 
 
 def test_modules_in_the_working_folder_are_not_what_a_worker_imports(

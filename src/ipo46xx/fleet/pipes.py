@@ -7,11 +7,12 @@ nothing is written to disk.
 
 from __future__ import annotations
 
+import functools
 import pickle
 import struct
 from typing import IO, Any
 
-__all__ = ["receive", "send"]
+__all__ = ["StandIn", "portable", "receive", "send"]
 
 _LENGTH = struct.Struct(">I")
 
@@ -56,3 +57,46 @@ def _read(stream: IO[bytes], size: int) -> bytes | None:
         chunks.append(chunk)
         size -= len(chunk)
     return b"".join(chunks)
+
+
+class StandIn(Exception):  # noqa: N818  (it takes the name of the error it stands for)
+    """An error that could not cross a pipe as itself (an object that refuses pickle, or
+    a class that cannot be made again from its pickle): one of the same class name, with
+    the same message."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _stand_in, (type(self).__name__, str(self))
+
+
+def portable(error: BaseException) -> BaseException:
+    """``error`` itself when it comes back whole from a pickle, else a :class:`StandIn`.
+
+    >>> class Strict(Exception):
+    ...     def __init__(self, code: int, text: str) -> None:
+    ...         super().__init__(f"{code} {text}")
+    >>> error = portable(Strict(5, "denied"))
+    >>> type(error).__name__, str(error), isinstance(error, StandIn)
+    ('Strict', '5 denied', True)
+    >>> pickle.loads(pickle.dumps(error)).args
+    ('5 denied',)
+    """
+    try:
+        back = pickle.loads(pickle.dumps(error, protocol=pickle.HIGHEST_PROTOCOL))
+        if type(back) is type(error):
+            return error
+    except Exception:
+        pass
+    try:
+        message = str(error)
+    except Exception:
+        message = "(its message cannot be shown)"
+    return _stand_in(type(error).__name__, message)
+
+
+@functools.cache
+def _kind(name: str) -> type[StandIn]:
+    return type(name, (StandIn,), {"__module__": __name__, "__qualname__": name})
+
+
+def _stand_in(name: str, message: str) -> StandIn:
+    return _kind(name)(message)

@@ -191,30 +191,30 @@ class WorkerPool:
                 worker.open = False  # it died: its listener reports its sites
 
     def _listen(self, worker: _Worker) -> None:
-        while (message := receive(worker.outbox)) is not None:
-            kind = message[0]
-            if kind == "log":
-                _log_again(message[1])
-                continue
-            index = message[1]
-            site = self.sites[index]
-            if kind == "started":
-                worker.running[index] = True
-                self.events.put(("started", site, None))
-                continue
-            del worker.running[index]
-            self.events.put(("finished", site, self._result(site, message[2], message[3])))
-            self._hand_out(worker)
+        how = ""
+        try:
+            while (message := receive(worker.outbox)) is not None:
+                self._take_in(worker, message)
+        except Exception as exc:  # what it sent makes no sense: it is not to be trusted
+            log.debug("worker process %d: unreadable message", worker.process.pid, exc_info=exc)
+            how = f"sent what cannot be read ({type(exc).__name__}) and was stopped"
+            with contextlib.suppress(OSError):
+                worker.process.kill()
         status = worker.process.wait()
         with self.take:
             worker.open = False
+        if not how:
+            how = (
+                f"ended (killed by signal {-status})"
+                if status < 0
+                else f"ended (exit status {status})"
+            )
         for index, started in sorted(worker.running.items()):
             site = self.sites[index]
             if not started:
                 self.events.put(("started", site, None))
-            how = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
             message = (
-                f"internal error: the worker process running this site ended ({how}); "
+                f"internal error: the worker process running this site {how}; "
                 "`ipo46xx fleet status` tells where the site stopped; please report it"
             )
             result = SiteResult(
@@ -226,6 +226,22 @@ class WorkerPool:
                 message,
             )
             self.events.put(("finished", site, result))
+
+    def _take_in(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "log":
+            _log_again(message[1])
+            return
+        index = message[1]
+        site = self.sites[index]
+        if kind == "started":
+            worker.running[index] = True
+            self.events.put(("started", site, None))
+            return
+        result = self._result(site, message[2], message[3])
+        del worker.running[index]
+        self.events.put(("finished", site, result))
+        self._hand_out(worker)
 
     def _result(self, site: Site, data: bytes, had_stager: bool) -> SiteResult:
         result: SiteResult = pickle.loads(data)

@@ -83,9 +83,10 @@ class SiteRunner:
     def site(self, site: Site) -> SiteResult:
         """Run the action on one site; every failure becomes its result, never a raise."""
         start = time.monotonic()
-        password = self.environ.get(site.password_env) if site.is_smb else None
+        password = None
         stager: Stager | None = None
         try:
+            password = self.environ.get(site.password_env) if site.is_smb else None
             if self.action == "cert":
                 ok, state, message, value = self._cert(site)
             else:
@@ -109,7 +110,7 @@ class SiteRunner:
                 stager=stager,
                 seconds=time.monotonic() - start,
             )
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # SystemExit would end the thread silently
             if isinstance(exc, Ipo46xxError):
                 code = EXIT_STATE if isinstance(exc, (StateError, JournalError)) else EXIT_INPUT
                 message = str(exc)

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from ..logfilter import SecretFilter
-from .pipes import receive, send
+from .pipes import portable, receive, send
 from .results import SiteResult
 
 __all__ = ["main"]
@@ -83,15 +83,15 @@ def main(messages: int) -> int:
 
 def _portable(result: SiteResult) -> bytes:
     """The result as the parent can load it: without the stager (it holds the storage's
-    connection), and with an error that cannot be pickled told as text."""
-    result = attrs.evolve(result, stager=None)
+    connection), with an error that cannot make the journey told by a stand-in of the
+    same name and message, and without a value that cannot."""
+    error = None if result.error is None else portable(result.error)
+    result = attrs.evolve(result, stager=None, error=error)
     try:
         return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # an exception or value of a library that refuses pickle
+    except Exception as exc:  # a value of a library that refuses pickle
         log.debug("site %s: result not picklable: %s", result.name, exc)
-        error = result.error
-        plain = None if error is None else RuntimeError(f"{type(error).__name__}: {error}")
-        return pickle.dumps(attrs.evolve(result, value=None, error=plain))
+        return pickle.dumps(attrs.evolve(result, value=None), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _Forward(logging.Handler):

@@ -4,6 +4,7 @@ folder, results that cannot travel back, a worker stopped or gone."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import signal
@@ -172,6 +173,79 @@ def test_a_worker_that_sends_nonsense_is_stopped_and_its_sites_failed(
     others = [r for r in result.results if r is not garbled]
     assert all(r.state == "staged" or r.exit == 4 for r in others)  # its own other site
     assert sum(r.state == "staged" for r in others) >= 2 and not thread_errors
+
+
+def test_when_every_worker_is_gone_the_other_sites_run_here(
+    tmp_path: pathlib.Path, caplog: Any
+) -> None:
+    from .test_fleet_processes import workers_of  # noqa: PLC0415
+
+    gate = threading.Event()
+    fleet = Fleet(tmp_path, 6, gate=gate)
+    own = workers_of(os.getpid())
+    killed: list[int] = []
+
+    def progress(event: FleetProgress) -> None:
+        if event.event == "started" and not killed:  # as the OOM killer might
+            killed.extend(workers_of(os.getpid()) - own)
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+            gate.set()
+
+    try:
+        result = within(
+            60,
+            lambda: run_fleet(
+                inventory(fleet),
+                "stage",
+                jobs=2,
+                processes=2,
+                state_dir=tmp_path / "j",
+                progress=progress,
+            ),
+        )
+    finally:
+        gate.set()
+        fleet.close()
+    assert len(killed) == 2
+    assert [r.exit for r in result.results] == [4, 4, 0, 0, 0, 0], [
+        r.message for r in result.results
+    ]
+    assert not result.cancelled and result.exit == 4
+    assert "running the other 4 site(s) in this process" in caplog.text
+
+
+def test_abandoning_a_run_ends_a_stopped_worker_too(tmp_path: pathlib.Path) -> None:
+    from .test_fleet_processes import workers_of  # noqa: PLC0415
+
+    gate = threading.Event()
+    fleet = Fleet(tmp_path, 6, gate=gate)
+    own = workers_of(os.getpid())
+    stopped: list[int] = []
+
+    def progress(event: FleetProgress) -> None:
+        stopped.extend(workers_of(os.getpid()) - own)
+        os.kill(stopped[0], signal.SIGSTOP)  # a debugger, a Ctrl-Z to its group, a freeze
+        raise KeyboardInterrupt  # as a second Ctrl-C does
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            within(60, lambda: stage_with(fleet, tmp_path / "j", progress))
+        assert not alive(stopped[0])
+    finally:
+        gate.set()
+        fleet.close()
+        for pid in stopped:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def stage_with(
+    fleet: Fleet, journals: pathlib.Path, progress: Callable[[FleetProgress], None]
+) -> FleetResult:
+    return run_fleet(
+        inventory(fleet), "stage", jobs=2, processes=2, state_dir=journals, progress=progress
+    )
 
 
 def test_modules_in_the_working_folder_are_not_what_a_worker_imports(

@@ -24,7 +24,8 @@ How it stays as safe as the threads it replaces:
   nothing else of the environment.  Log records cross back already filtered by
   :class:`~ipo46xx.logfilter.SecretFilter`.
 * A worker that cannot start leaves the run to threads in this process, with a warning; a
-  worker that dies fails the sites it was running as an internal error.
+  worker that dies (or sends what cannot be read) fails the sites it was running as an
+  internal error, and once none is left the remaining sites run in threads here.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 import attrs
@@ -109,15 +110,18 @@ class WorkerPool:
         sites: Sequence[Site],
         events: queue.Queue[tuple[str, Site, SiteResult | None]],
         cancel: threading.Event,
+        here: Callable[[Sequence[Site]], list[threading.Thread]],
     ) -> None:
         self.runner = runner
         self.sites = list(sites)
         self.events = events
         self.cancel = cancel
+        self.here = here  # runs sites in threads of this process
         self.pending = deque(range(len(self.sites)))
         self.take = threading.Lock()  # around the queue and the workers' inboxes
         self.workers: list[_Worker] = []
         self.listeners: list[threading.Thread] = []
+        self.stopping = threading.Event()
 
     def start(self, jobs: int, processes: int) -> list[threading.Thread] | None:
         """Start ``processes`` workers sharing ``jobs``; one listening thread per worker.
@@ -159,6 +163,7 @@ class WorkerPool:
         """Terminate the workers still running (a run abandoned, or one that failed to
         start); a finished run's workers have exited already."""
         with self.take:  # no site is handed out while they stop
+            self.stopping.set()
             for worker in self.workers:
                 worker.open = False
                 if worker.process.poll() is None:
@@ -226,6 +231,26 @@ class WorkerPool:
                 message,
             )
             self.events.put(("finished", site, result))
+        rest = self._left_over()
+        if rest:
+            log.warning(
+                "the worker processes ended; running the other %d site(s) in this process",
+                len(rest),
+            )
+            for thread in self.here(rest):
+                while thread.is_alive() and not self.stopping.is_set():
+                    thread.join(0.1)
+
+    def _left_over(self) -> list[Site]:
+        """The sites no worker will run, once the last one has ended before the run did."""
+        with self.take:
+            if self.cancel.is_set() or self.stopping.is_set():
+                return []
+            if any(worker.open for worker in self.workers):
+                return []
+            rest = [self.sites[index] for index in self.pending]
+            self.pending.clear()
+            return rest
 
     def _take_in(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         kind = message[0]

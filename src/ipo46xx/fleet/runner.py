@@ -156,7 +156,10 @@ def _run(
     if processes > 1:
         from .processes import WorkerPool  # noqa: PLC0415
 
-        pool = WorkerPool(runner, sites, events, cancel)
+        def here(rest: Sequence[Site]) -> list[threading.Thread]:
+            return _threads(runner, rest, jobs, events, cancel)
+
+        pool = WorkerPool(runner, sites, events, cancel, here)
     start = time.monotonic()
     try:
         workers = pool.start(jobs, processes) if pool is not None else None

@@ -23,6 +23,7 @@ from ipo46xx.fleet.runner import FleetProgress, FleetResult, run_fleet
 
 from .fleet_sites import Fleet
 from .hostile_sites import Misbehaving
+from .test_fleet_processes import workers_of
 
 T = TypeVar("T")
 
@@ -60,10 +61,20 @@ def inventory(fleet: Fleet, **misbehave: str) -> Inventory:
 
 
 def stage(
-    fleet: Fleet, journals: pathlib.Path, processes: int = 2, **misbehave: str
+    fleet: Fleet,
+    journals: pathlib.Path,
+    processes: int = 2,
+    progress: Callable[[FleetProgress], None] | None = None,
+    **misbehave: str,
 ) -> FleetResult:
+    """``fleet stage`` of every site, by ``processes`` of one site at a time each."""
     return run_fleet(
-        inventory(fleet, **misbehave), "stage", jobs=2, processes=processes, state_dir=journals
+        inventory(fleet, **misbehave),
+        "stage",
+        jobs=2,
+        processes=processes,
+        state_dir=journals,
+        progress=progress,
     )
 
 
@@ -117,14 +128,7 @@ def test_a_fork_of_the_caller_does_not_keep_the_run_waiting(
     try:
         result = within(
             60,
-            lambda: run_fleet(
-                inventory(four),
-                "stage",
-                jobs=2,
-                processes=2,
-                state_dir=tmp_path / "j",
-                progress=progress,
-            ),
+            lambda: stage(four, tmp_path / "j", progress=progress),
         )
         assert result.exit == 0 and [r.state for r in result.results] == ["staged"] * 4
     finally:
@@ -178,8 +182,6 @@ def test_a_worker_that_sends_nonsense_is_stopped_and_its_sites_failed(
 def test_when_every_worker_is_gone_the_other_sites_run_here(
     tmp_path: pathlib.Path, caplog: Any
 ) -> None:
-    from .test_fleet_processes import workers_of  # noqa: PLC0415
-
     gate = threading.Event()
     fleet = Fleet(tmp_path, 6, gate=gate)
     own = workers_of(os.getpid())
@@ -195,14 +197,7 @@ def test_when_every_worker_is_gone_the_other_sites_run_here(
     try:
         result = within(
             60,
-            lambda: run_fleet(
-                inventory(fleet),
-                "stage",
-                jobs=2,
-                processes=2,
-                state_dir=tmp_path / "j",
-                progress=progress,
-            ),
+            lambda: stage(fleet, tmp_path / "j", progress=progress),
         )
     finally:
         gate.set()
@@ -216,8 +211,6 @@ def test_when_every_worker_is_gone_the_other_sites_run_here(
 
 
 def test_abandoning_a_run_ends_a_stopped_worker_too(tmp_path: pathlib.Path) -> None:
-    from .test_fleet_processes import workers_of  # noqa: PLC0415
-
     gate = threading.Event()
     fleet = Fleet(tmp_path, 6, gate=gate)
     own = workers_of(os.getpid())
@@ -230,7 +223,7 @@ def test_abandoning_a_run_ends_a_stopped_worker_too(tmp_path: pathlib.Path) -> N
 
     try:
         with pytest.raises(KeyboardInterrupt):
-            within(60, lambda: stage_with(fleet, tmp_path / "j", progress))
+            within(60, lambda: stage(fleet, tmp_path / "j", progress=progress))
         assert not alive(stopped[0])
     finally:
         gate.set()
@@ -238,14 +231,6 @@ def test_abandoning_a_run_ends_a_stopped_worker_too(tmp_path: pathlib.Path) -> N
         for pid in stopped:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
-
-
-def stage_with(
-    fleet: Fleet, journals: pathlib.Path, progress: Callable[[FleetProgress], None]
-) -> FleetResult:
-    return run_fleet(
-        inventory(fleet), "stage", jobs=2, processes=2, state_dir=journals, progress=progress
-    )
 
 
 def test_modules_in_the_working_folder_are_not_what_a_worker_imports(
@@ -296,8 +281,6 @@ def alive(pid: int) -> bool:
 
 
 def test_workers_of_a_killed_caller_end_though_a_fork_of_it_lives(tmp_path: pathlib.Path) -> None:
-    from .test_fleet_processes import workers_of  # noqa: PLC0415
-
     caller = subprocess.Popen(
         [sys.executable, "-c", _KILLED_WITH_A_FORK, str(tmp_path)],
         stdout=subprocess.PIPE,

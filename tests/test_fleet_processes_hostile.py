@@ -233,6 +233,52 @@ def test_abandoning_a_run_ends_a_stopped_worker_too(tmp_path: pathlib.Path) -> N
                 os.kill(pid, signal.SIGKILL)
 
 
+class Watch:
+    """A progress callback that checks the counts as they come: every site started once
+    and finished once after it, ``done`` rising by one, ``running`` never below 0."""
+
+    def __init__(self, then: Callable[[FleetProgress], None] = lambda event: None) -> None:
+        self.then = then
+        self.started: list[str] = []
+        self.finished: list[str] = []
+        self.done = 0
+
+    def __call__(self, event: FleetProgress) -> None:
+        assert event.running >= 0 and event.done == len(self.finished) + (event.event != "started")
+        if event.event == "started":
+            assert event.site not in self.started
+            self.started.append(event.site)
+        else:
+            assert event.site in self.started and event.site not in self.finished
+            self.finished.append(event.site)
+        assert event.running == len(self.started) - len(self.finished)
+        self.then(event)
+
+
+@pytest.mark.parametrize("kill", [0, 1, 2])
+def test_progress_counts_hold_when_workers_die(tmp_path: pathlib.Path, kill: int) -> None:
+    gate = threading.Event()
+    fleet = Fleet(tmp_path, 8, gate=gate)
+    own = workers_of(os.getpid())
+
+    def then(event: FleetProgress) -> None:
+        if len(watch.started) == 2 and event.event == "started":
+            for pid in sorted(workers_of(os.getpid()) - own)[:kill]:
+                os.kill(pid, signal.SIGKILL)
+            gate.set()
+
+    watch = Watch(then)
+    try:
+        result = within(
+            60, lambda: stage(fleet, tmp_path / "j", progress=watch, site_05="unloadable")
+        )
+    finally:
+        gate.set()
+        fleet.close()
+    assert sorted(watch.started) == sorted(watch.finished) == [s.name for s in fleet.sites]
+    assert all(r.ran for r in result.results)
+
+
 def test_modules_in_the_working_folder_are_not_what_a_worker_imports(
     four: Fleet, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pytest
 
 from ipo46xx.cli.fleet import site_json
+from ipo46xx.fleet import processes
 from ipo46xx.fleet.inventory import Inventory
 from ipo46xx.fleet.runner import FleetProgress, FleetResult, run_fleet
 
@@ -95,17 +96,39 @@ def thread_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+def sitecustomize(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    """A sitecustomize with ``code`` for the processes started from now on (the workers)."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(code)
+    path = os.environ.get("PYTHONPATH")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(folder), path])))
+
+
 def test_a_worker_that_prints_as_python_starts_does_not_garble_the_run(
     four: Fleet, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A sitecustomize (or a .pth file) that prints runs in the worker before ipo46xx does.
-    noisy = tmp_path / "noisy"
-    noisy.mkdir()
-    (noisy / "sitecustomize.py").write_text('print("hello from sitecustomize")\n')
-    path = os.environ.get("PYTHONPATH")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(noisy), path])))
+    sitecustomize(tmp_path, monkeypatch, 'print("hello from sitecustomize")\n')
     result = within(60, lambda: stage(four, tmp_path / "j"))
     assert result.exit == 0 and [r.state for r in result.results] == ["staged"] * 4
+
+
+def test_a_worker_that_never_starts_leaves_the_run_to_threads(
+    four: Fleet,
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A sitecustomize that waits for something that never comes (a network share, a
+    # licence server) holds the worker before ipo46xx even loads.
+    sitecustomize(tmp_path, monkeypatch, "import time\ntime.sleep(3600)\n")
+    monkeypatch.setattr(processes, "START_TIMEOUT", 2.0)
+    own = workers_of(os.getpid())
+    result = within(60, lambda: stage(four, tmp_path / "j"))
+    assert result.exit == 0 and [r.state for r in result.results] == ["staged"] * 4
+    assert "did not start within 2 s" in caplog.text
+    assert workers_of(os.getpid()) <= own
 
 
 def test_a_fork_of_the_caller_does_not_keep_the_run_waiting(

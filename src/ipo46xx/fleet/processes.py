@@ -23,9 +23,10 @@ How it stays as safe as the threads it replaces:
 * Passwords travel only on the worker's standard input: the variables the sites name, and
   nothing else of the environment.  Log records cross back already filtered by
   :class:`~ipo46xx.logfilter.SecretFilter`.
-* A worker that cannot start leaves the run to threads in this process, with a warning; a
-  worker that dies (or sends what cannot be read) fails the sites it was running as an
-  internal error, and once none is left the remaining sites run in threads here.
+* A worker that cannot start (or is not ready within :data:`START_TIMEOUT`) leaves the
+  run to threads in this process, with a warning; a worker that dies (or sends what
+  cannot be read) fails the sites it was running as an internal error, and once none is
+  left the remaining sites run in threads here.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ import logging
 import os
 import pickle
 import queue
+import select
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any
@@ -55,6 +58,10 @@ if TYPE_CHECKING:
 __all__ = ["THREADS_PER_PROCESS", "WorkerPool", "process_count"]
 
 log = logging.getLogger(__name__)
+
+START_TIMEOUT = 30.0
+"""Seconds a worker may take to say it is ready (it takes about 0.3 s of CPU): one held by
+something at start-up (a sitecustomize waiting for the network) leaves the run to threads."""
 
 # Loads this very copy of ipo46xx in the worker, wherever it came from (an installed
 # package, a checkout on PYTHONPATH, a path added at run time), and imports everything
@@ -138,9 +145,9 @@ class WorkerPool:
                 worker = _spawn(package)
                 self.workers.append(worker)
                 send(worker.inbox, (*spec, count))
+            deadline = time.monotonic() + START_TIMEOUT
             for worker in self.workers:
-                if receive(worker.outbox) != ("ready", worker.process.pid):
-                    raise OSError(f"worker process {worker.process.pid} did not start")
+                _wait_until_ready(worker, deadline)
         except (OSError, ValueError) as exc:  # ValueError: a NUL in sys.executable
             log.warning("running the sites in one process: %s", exc)
             self.stop()
@@ -306,6 +313,15 @@ def _spawn(package: str) -> _Worker:
     assert process.stdin is not None
     _PIPES.update((process.stdin.fileno(), read_end))
     return _Worker(process, process.stdin, os.fdopen(read_end, "rb"))
+
+
+def _wait_until_ready(worker: _Worker, deadline: float) -> None:
+    pid = worker.process.pid
+    readable, _, _ = select.select([worker.outbox], [], [], max(0.0, deadline - time.monotonic()))
+    if not readable:
+        raise OSError(f"worker process {pid} did not start within {START_TIMEOUT:g} s")
+    if receive(worker.outbox) != ("ready", pid):
+        raise OSError(f"worker process {pid} did not start")
 
 
 # The pipes to this process's workers.  A fork of this process (a caller's own, say

@@ -138,7 +138,8 @@ def run_fleet(
         processes = process_count(jobs, len(selected), action)
     elif isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
         raise InputError(f"processes must be a whole number of at least 1, not {processes!r}")
-    results = _run(runner, selected, jobs, progress, stop, processes=min(processes, jobs))
+    processes = max(1, min(processes, jobs, len(selected)))  # none without a site to run
+    results = _run(runner, selected, jobs, progress, stop, processes=processes)
     return FleetResult(action, results, cancelled=stop.is_set() and not all(r.ran for r in results))
 
 

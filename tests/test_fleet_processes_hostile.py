@@ -242,6 +242,8 @@ def test_abandoning_a_run_ends_a_stopped_worker_too(tmp_path: pathlib.Path) -> N
     def progress(event: FleetProgress) -> None:
         stopped.extend(workers_of(os.getpid()) - own)
         os.kill(stopped[0], signal.SIGSTOP)  # a debugger, a Ctrl-Z to its group, a freeze
+        while state(stopped[0]) != "T":  # a stopped process keeps a SIGTERM for later
+            time.sleep(0.01)
         raise KeyboardInterrupt  # as a second Ctrl-C does
 
     try:
@@ -302,6 +304,28 @@ def test_progress_counts_hold_when_workers_die(tmp_path: pathlib.Path, kill: int
     assert all(r.ran for r in result.results)
 
 
+def test_no_more_workers_start_than_there_are_sites(tmp_path: pathlib.Path) -> None:
+    fleet = Fleet(tmp_path, 2)
+    own = workers_of(os.getpid())
+    seen: set[int] = set()
+
+    def progress(event: FleetProgress) -> None:
+        seen.update(workers_of(os.getpid()) - own)
+
+    try:
+        result = run_fleet(
+            inventory(fleet),
+            "status",
+            jobs=16,
+            processes=16,  # a careless caller: 16 interpreters for 2 sites
+            state_dir=tmp_path / "j",
+            progress=progress,
+        )
+    finally:
+        fleet.close()
+    assert result.exit == 0 and 1 <= len(seen) <= 2
+
+
 def test_modules_in_the_working_folder_are_not_what_a_worker_imports(
     four: Fleet, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
 ) -> None:
@@ -341,12 +365,17 @@ run_fleet(inventory(fleet), "stage", jobs=2, processes=2, state_dir=sys.argv[1] 
 """
 
 
+def state(pid: int) -> str:
+    """The state of process ``pid`` ("R", "S", "T" stopped, "Z" a zombie), "" when gone."""
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
 def alive(pid: int) -> bool:
     """True while ``pid`` runs (a zombie has ended)."""
-    try:
-        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    return state(pid) not in ("", "Z")
 
 
 def test_workers_of_a_killed_caller_end_though_a_fork_of_it_lives(tmp_path: pathlib.Path) -> None:

@@ -176,7 +176,11 @@ class WorkerPool:
                 if worker.process.poll() is None:
                     worker.process.terminate()
         for worker in self.workers:
-            worker.process.wait()
+            try:
+                worker.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # stopped (kill -STOP): SIGTERM waits for SIGCONT
+                worker.process.kill()
+                worker.process.wait()
         for listener in self.listeners:
             listener.join()  # each reads to the end of its worker's output, then ends
         for worker in self.workers:

@@ -37,6 +37,7 @@ def main(messages: int) -> int:
     written on the file descriptor ``messages``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C does
     inbox = sys.stdin.buffer
+    os.set_inheritable(messages, False)  # a program the site might start is not to write
     outbox = os.fdopen(messages, "wb")
     os.dup2(2, 1)  # a stray print goes where the parent's warnings go
     spec = receive(inbox)

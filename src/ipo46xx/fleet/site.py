@@ -18,7 +18,7 @@ import attrs
 
 from ..errors import InputError
 from ..logfilter import has_password
-from ..office.download import settings_url
+from ..office.address import settings_url
 from ..storage import target_key
 
 __all__ = [

@@ -16,7 +16,6 @@ import datetime as dt
 import functools
 import hashlib
 import re
-import socket
 import ssl
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ..errors import InputError, out_of_files
+from .connect import connect
 from .ports import HTTPS_PORT, host_of, served_tls_ports, tls_ports
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ def read_endpoint(
     """
     try:
         with (
-            socket.create_connection((host, port), timeout=timeout) as raw,
+            connect(host, port, timeout) as raw,
             _read_context().wrap_socket(raw, server_hostname=None) as tls,
         ):
             der = tls.getpeercert(binary_form=True)

@@ -132,9 +132,11 @@ class WorkerPool:
                 self.workers.append(_Worker(process, process.stdin, process.stdout))
                 send(process.stdin, (*spec, count))
             for worker in self.workers:
-                if receive(worker.outbox) != ("ready", worker.process.pid):
+                while (message := receive(worker.outbox)) is not None and message[0] == "log":
+                    _log_again(message[1])
+                if message != ("ready", worker.process.pid):
                     raise OSError(f"worker process {worker.process.pid} did not start")
-        except OSError as exc:
+        except Exception as exc:  # whatever stops them, the threads here can do the work
             log.warning("running the sites in one process: %s", exc)
             self.stop()
             self.workers = []
@@ -187,6 +189,24 @@ class WorkerPool:
                 worker.open = False  # it died: its listener reports its sites
 
     def _listen(self, worker: _Worker) -> None:
+        try:
+            self._follow(worker)
+        except Exception:  # what it sent cannot be read: it is of no more use
+            log.warning("stopping a worker process whose messages cannot be read", exc_info=True)
+            worker.process.kill()
+        status = worker.process.wait()
+        with self.take:
+            worker.open = False
+        how = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
+        for index, started in sorted(worker.running.items()):
+            site = self.sites[index]
+            if not started:
+                self.events.put(("started", site, None))
+            why = f"the worker process running this site ended ({how})"
+            self.events.put(("finished", site, self._lost(site, why)))
+
+    def _follow(self, worker: _Worker) -> None:
+        """Pass on what the worker reports, and hand it a site as each of its sites ends."""
         while (message := receive(worker.outbox)) is not None:
             kind = message[0]
             if kind == "log":
@@ -201,36 +221,31 @@ class WorkerPool:
             del worker.running[index]
             self.events.put(("finished", site, self._result(site, message[2], message[3])))
             self._hand_out(worker)
-        status = worker.process.wait()
-        with self.take:
-            worker.open = False
-        for index, started in sorted(worker.running.items()):
-            site = self.sites[index]
-            if not started:
-                self.events.put(("started", site, None))
-            how = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
-            message = (
-                f"internal error: the worker process running this site ended ({how}); "
-                "`ipo46xx fleet status` tells where the site stopped; please report it"
-            )
-            result = SiteResult(
-                site.name,
-                self.runner.action,
-                False,
-                self.runner.journal_state(site),
-                EXIT_BUG,
-                message,
-            )
-            self.events.put(("finished", site, result))
 
     def _result(self, site: Site, data: bytes, had_stager: bool) -> SiteResult:
-        result: SiteResult = pickle.loads(data)
+        try:
+            result: SiteResult = _load(data)
+        except Exception as exc:  # it ran; what it gave is lost on the way
+            log.debug("site %s: result not readable", site.name, exc_info=True)
+            return self._lost(site, f"its result could not be read here ({type(exc).__name__})")
         if had_stager:
             try:
                 result = attrs.evolve(result, stager=self.runner.stager_for(site))
             except Exception:  # the site ran there; only its stager is missing here
                 log.debug("site %s: no stager for the result", site.name, exc_info=True)
         return result
+
+    def _lost(self, site: Site, why: str) -> SiteResult:
+        """A site whose result a worker did not deliver: an internal error of this tool."""
+        message = (
+            f"internal error: {why}; `ipo46xx fleet status` tells where the site stopped; "
+            "please report it"
+        )
+        state = self.runner.journal_state(site)
+        return SiteResult(site.name, self.runner.action, False, state, EXIT_BUG, message)
+
+
+_load = pickle.loads  # how a result that crossed the pipe is read
 
 
 def _log_level() -> int:

@@ -221,7 +221,8 @@ def test_a_process_count_that_is_not_a_count_is_refused(tmp_path: pathlib.Path) 
 
 
 @pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2, reason="the command uses worker processes from 2 cores on"
+    len(getattr(os, "sched_getaffinity", lambda pid: ())(0)) < 2,
+    reason="the command uses worker processes from 2 cores on (Linux)",
 )
 @pytest.mark.parametrize("presses", [1, 2])
 def test_ctrl_c_at_the_terminal_reaches_the_command_not_its_workers(

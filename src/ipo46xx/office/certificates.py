@@ -112,13 +112,14 @@ class Certificate:
             # it, strict parsers (and so perhaps some phones) refuse the whole certificate.
             oddities.append(_oddity(str(exc)))
         algorithm = cert.signature_algorithm_oid
+        subject, issuer = cert.subject, cert.issuer  # each built in Python on every access
         return cls(
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
+            subject=subject.rfc4514_string(),
+            issuer=issuer.rfc4514_string(),
             serial=format(cert.serial_number, "X"),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
-            self_signed=names_match(cert.issuer, cert.subject) and signature_valid(cert, cert),
+            self_signed=names_match(issuer, subject) and signature_valid(cert, cert),
             sha256=hashlib.sha256(der).hexdigest(),
             key=_describe_key(cert),
             signature_algorithm=getattr(algorithm, "_name", algorithm.dotted_string),

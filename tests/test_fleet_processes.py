@@ -221,7 +221,8 @@ def test_a_process_count_that_is_not_a_count_is_refused(tmp_path: pathlib.Path) 
 
 
 @pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2, reason="the command uses worker processes from 2 cores on"
+    len(getattr(os, "sched_getaffinity", lambda pid: ())(0)) < 2,
+    reason="the command uses worker processes from 2 cores on (Linux)",
 )
 @pytest.mark.parametrize("presses", [1, 2])
 def test_ctrl_c_at_the_terminal_reaches_the_command_not_its_workers(
@@ -260,3 +261,55 @@ def test_ctrl_c_at_the_terminal_reaches_the_command_not_its_workers(
         assert report["abandoned"] is True and "not run" in words
     _journal_is_consistent(journals, fleet)
     fleet.close()
+
+
+def test_a_result_that_cannot_be_read_fails_that_site_only(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fleet = Fleet(tmp_path, 4)
+    load = processes._load
+
+    def broken(data: bytes) -> Any:
+        result = load(data)
+        if result.name == "site-02":
+            raise ModuleNotFoundError("a class this process does not have")
+        return result
+
+    monkeypatch.setattr(processes, "_load", broken)
+    try:
+        result = stage_in_two(fleet, tmp_path / "j")
+        [lost] = [r for r in result.results if not r.ok]
+        assert lost.name == "site-02" and lost.exit == 4 and result.exit == 4
+        assert "its result could not be read here (ModuleNotFoundError)" in lost.message
+        assert lost.state == "staged"  # what its journal says: it ran
+        assert [r.state for r in result.results if r.ok] == ["staged"] * 3
+    finally:
+        fleet.close()
+
+
+def test_a_worker_whose_messages_cannot_be_read_is_stopped_and_its_sites_failed(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fleet = Fleet(tmp_path, 6)
+    receive = processes.receive
+    seen: list[str] = []
+
+    def garbled(stream: Any) -> Any:
+        message = receive(stream)
+        if message is not None and message[0] == "started" and not seen:
+            seen.append(fleet.sites[message[1]].name)
+            raise EOFError("a message cut short")  # as a corrupted pipe would give
+        return message
+
+    monkeypatch.setattr(processes, "receive", garbled)
+    try:
+        result = stage_in_two(fleet, tmp_path / "j")
+        failed = {r.name: r for r in result.results if not r.ok}
+        assert list(failed) == seen  # the site it ran; the other worker ran the rest
+        assert "the worker process running this site ended (killed by signal 9)" in (
+            failed[seen[0]].message
+        )
+        assert "stopping a worker process whose messages cannot be read" in caplog.text
+        assert all(r.state == "staged" for r in result.results if r.ok)
+    finally:
+        fleet.close()

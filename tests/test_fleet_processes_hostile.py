@@ -191,12 +191,13 @@ def test_an_error_that_cannot_travel_back_is_told_as_threads_tell_it(
 
 
 def test_a_worker_that_sends_nonsense_is_stopped_and_its_sites_failed(
-    four: Fleet, tmp_path: pathlib.Path, thread_errors: list[str]
+    four: Fleet, tmp_path: pathlib.Path, thread_errors: list[str], caplog: Any
 ) -> None:
     result = within(60, lambda: stage(four, tmp_path / "j", site_01="garble"))
     garbled = result.results[1]
     assert garbled.exit == 4 and result.exit == 4
-    assert "sent what cannot be read (UnpicklingError) and was stopped" in garbled.message
+    assert "the worker process running this site ended" in garbled.message
+    assert "stopping a worker process whose messages cannot be read" in caplog.text
     others = [r for r in result.results if r is not garbled]
     assert all(r.state == "staged" or r.exit == 4 for r in others)  # its own other site
     assert sum(r.state == "staged" for r in others) >= 2 and not thread_errors

@@ -5,10 +5,12 @@ loaded for it.  Speed itself is measured in benchmarks/bench_startup.py."""
 from __future__ import annotations
 
 import json
+import pathlib
 import subprocess
 import sys
 
 from .conftest import FIXTURES
+from .fleet_sites import closed_port
 
 # Runs the command in a fresh interpreter; prints its exit status and what it imported.
 CHILD = """
@@ -54,3 +56,23 @@ def test_trustcerts_imports_nothing_it_does_not_need() -> None:
     heavy = {name for name in loaded if name.partition(".")[0] in HEAVY or name in HEAVY}
     heavy |= {name for name in loaded for prefix in HEAVY if name.startswith(prefix + ".")}
     assert not heavy, sorted(heavy)
+
+
+def test_fleet_cert_loads_neither_the_parser_nor_the_downloader(tmp_path: pathlib.Path) -> None:
+    """``fleet cert`` of a thousand sites reads certificates only: the settings-file parser
+    (pyparsing), the HTTP downloader and the change options' modules are not its to load."""
+    inventory = tmp_path / "sites.toml"
+    inventory.write_text(
+        f'[[site]]\nname = "gone"\nipo = "127.0.0.1"\ntarget = "/nowhere"\n'
+        f"tls_port = {closed_port()}\n"
+    )
+    args = ["fleet", "cert", "--inventory", str(inventory), "--state-dir", str(tmp_path)]
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, check=True
+    )
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["status"] == 1  # nothing answered: a failed site
+    loaded = set(report["modules"])
+    assert "ipo46xx.office.certificates" in loaded  # it did the work
+    unneeded = ("pyparsing", "http.client", "ipo46xx.format", "ipo46xx.office.download")
+    assert not {m for m in loaded for n in unneeded if m == n or m.startswith(n + ".")}

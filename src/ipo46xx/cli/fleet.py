@@ -179,6 +179,9 @@ def cmd_fleet(args: argparse.Namespace) -> int:
 
 def _change_request(args: argparse.Namespace) -> tuple[list[Any], Any]:
     """The edits and phones of ``fleet change``, checked before any site is contacted."""
+    asked = ("set", "add", "unset", "model", "family", "sig", "group")
+    if args.action != "change" and all(getattr(args, name) is None for name in asked):
+        return [], None  # and the other actions start without the editor's modules
     from .staging import change_request  # noqa: PLC0415
 
     edits, phones = change_request(args)

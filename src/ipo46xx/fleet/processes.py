@@ -148,7 +148,7 @@ class WorkerPool:
             deadline = time.monotonic() + START_TIMEOUT
             for worker in self.workers:
                 _wait_until_ready(worker, deadline)
-        except (OSError, ValueError) as exc:  # ValueError: a NUL in sys.executable
+        except Exception as exc:  # whatever stops them, the threads here can do the work
             log.warning("running the sites in one process: %s", exc)
             self.stop()
             self.workers = []
@@ -207,41 +207,21 @@ class WorkerPool:
                 worker.open = False  # it died: its listener reports its sites
 
     def _listen(self, worker: _Worker) -> None:
-        how = ""
         try:
-            while (message := receive(worker.outbox)) is not None:
-                self._take_in(worker, message)
-        except Exception as exc:  # what it sent makes no sense: it is not to be trusted
-            log.debug("worker process %d: unreadable message", worker.process.pid, exc_info=exc)
-            how = f"sent what cannot be read ({type(exc).__name__}) and was stopped"
-            with contextlib.suppress(OSError):
-                worker.process.kill()
+            self._follow(worker)
+        except Exception:  # what it sent cannot be read: it is of no more use
+            log.warning("stopping a worker process whose messages cannot be read", exc_info=True)
+            worker.process.kill()
         status = worker.process.wait()
         with self.take:
             worker.open = False
-        if not how:
-            how = (
-                f"ended (killed by signal {-status})"
-                if status < 0
-                else f"ended (exit status {status})"
-            )
+        how = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
         for index, started in sorted(worker.running.items()):
             site = self.sites[index]
             if not started:
                 self.events.put(("started", site, None))
-            message = (
-                f"internal error: the worker process running this site {how}; "
-                "`ipo46xx fleet status` tells where the site stopped; please report it"
-            )
-            result = SiteResult(
-                site.name,
-                self.runner.action,
-                False,
-                self.runner.journal_state(site),
-                EXIT_BUG,
-                message,
-            )
-            self.events.put(("finished", site, result))
+            why = f"the worker process running this site ended ({how})"
+            self.events.put(("finished", site, self._lost(site, why)))
         rest = self._left_over()
         if rest:
             log.warning(
@@ -263,30 +243,47 @@ class WorkerPool:
             self.pending.clear()
             return rest
 
-    def _take_in(self, worker: _Worker, message: tuple[Any, ...]) -> None:
-        kind = message[0]
-        if kind == "log":
-            _log_again(message[1])
-            return
-        index = message[1]
-        site = self.sites[index]
-        if kind == "started":
-            worker.running[index] = True
-            self.events.put(("started", site, None))
-            return
-        result = self._result(site, message[2], message[3])
-        del worker.running[index]
-        self.events.put(("finished", site, result))
-        self._hand_out(worker)
+    def _follow(self, worker: _Worker) -> None:
+        """Pass on what the worker reports, and hand it a site as each of its sites ends."""
+        while (message := receive(worker.outbox)) is not None:
+            kind = message[0]
+            if kind == "log":
+                _log_again(message[1])
+                continue
+            index = message[1]
+            site = self.sites[index]
+            if kind == "started":
+                worker.running[index] = True
+                self.events.put(("started", site, None))
+                continue
+            del worker.running[index]
+            self.events.put(("finished", site, self._result(site, message[2], message[3])))
+            self._hand_out(worker)
 
     def _result(self, site: Site, data: bytes, had_stager: bool) -> SiteResult:
-        result: SiteResult = pickle.loads(data)
+        try:
+            result: SiteResult = _load(data)
+        except Exception as exc:  # it ran; what it gave is lost on the way
+            log.debug("site %s: result not readable", site.name, exc_info=True)
+            return self._lost(site, f"its result could not be read here ({type(exc).__name__})")
         if had_stager:
             try:
                 result = attrs.evolve(result, stager=self.runner.stager_for(site))
             except Exception:  # the site ran there; only its stager is missing here
                 log.debug("site %s: no stager for the result", site.name, exc_info=True)
         return result
+
+    def _lost(self, site: Site, why: str) -> SiteResult:
+        """A site whose result a worker did not deliver: an internal error of this tool."""
+        message = (
+            f"internal error: {why}; `ipo46xx fleet status` tells where the site stopped; "
+            "please report it"
+        )
+        state = self.runner.journal_state(site)
+        return SiteResult(site.name, self.runner.action, False, state, EXIT_BUG, message)
+
+
+_load = pickle.loads  # how a result that crossed the pipe is read
 
 
 def _spawn(package: str) -> _Worker:
@@ -316,15 +313,22 @@ def _spawn(package: str) -> _Worker:
         os.close(write_end)
     assert process.stdin is not None
     _PIPES.update((process.stdin.fileno(), read_end))
-    return _Worker(process, process.stdin, os.fdopen(read_end, "rb"))
+    return _Worker(process, process.stdin, os.fdopen(read_end, "rb", buffering=0))
 
 
 def _wait_until_ready(worker: _Worker, deadline: float) -> None:
+    """Pass on the worker's records until it says it is ready; fail if it does not by
+    ``deadline`` (its messages are read unbuffered, so select sees all there is)."""
     pid = worker.process.pid
-    readable, _, _ = select.select([worker.outbox], [], [], max(0.0, deadline - time.monotonic()))
-    if not readable:
-        raise OSError(f"worker process {pid} did not start within {START_TIMEOUT:g} s")
-    if receive(worker.outbox) != ("ready", pid):
+    while True:
+        left = max(0.0, deadline - time.monotonic())
+        if not select.select([worker.outbox], [], [], left)[0]:
+            raise OSError(f"worker process {pid} did not start within {START_TIMEOUT:g} s")
+        message = receive(worker.outbox)
+        if message is None or message[0] != "log":
+            break
+        _log_again(message[1])
+    if message != ("ready", pid):
         raise OSError(f"worker process {pid} did not start")
 
 

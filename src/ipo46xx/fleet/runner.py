@@ -16,8 +16,8 @@ How it stays fair and safe:
   (:mod:`.processes`), because its checks would otherwise wait for one interpreter lock.
 * ``cancel`` (a :class:`threading.Event`) stops new sites from starting; sites already
   running finish their operation, and the rest are reported as not run.  The workers
-  are daemon threads, so a caller that stops waiting (a second Ctrl-C) abandons them;
-  their journals make that as safe as a crash.
+  are daemon threads, so a caller that stops waiting (a second Ctrl-C) abandons them,
+  and worker processes are terminated; their journals make that as safe as a crash.
 * ``progress`` is called on the caller's thread, once when a site starts and once when
   it finishes, with the counts so far.
 * What each site does is :class:`~ipo46xx.fleet.site_runner.SiteRunner`'s.

@@ -18,8 +18,8 @@ import attrs
 
 from ..errors import InputError
 from ..logfilter import has_password
-from ..office.download import settings_url
-from ..storage import target_key
+from ..office.address import settings_url
+from ..storage import check_target
 
 __all__ = [
     "DEFAULT_PASSWORD_ENV",
@@ -255,7 +255,7 @@ def _check_addresses(ipo: str, target: str, fail: Any) -> None:
             "variable that holds it with password_env (the value was not shown)",
             "target",
         )
-    for key, check in (("ipo", settings_url), ("target", target_key)):
+    for key, check in (("ipo", settings_url), ("target", check_target)):
         try:
             check(ipo if key == "ipo" else target)
         except InputError as exc:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Ipo46xxError, JournalError, StateError
-from ..office.download import DEFAULT_TIMEOUT
+from ..office.limits import DEFAULT_TIMEOUT
 from .inventory import Site
 from .results import EXIT_BUG, EXIT_FOUND, EXIT_INPUT, EXIT_OK, EXIT_STATE, SiteResult
 

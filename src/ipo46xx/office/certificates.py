@@ -16,7 +16,6 @@ import datetime as dt
 import functools
 import hashlib
 import re
-import socket
 import ssl
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ..errors import InputError, out_of_files
+from .connect import connect
 from .ports import HTTPS_PORT, host_of, served_tls_ports, tls_ports
 
 if TYPE_CHECKING:
@@ -112,13 +112,14 @@ class Certificate:
             # it, strict parsers (and so perhaps some phones) refuse the whole certificate.
             oddities.append(_oddity(str(exc)))
         algorithm = cert.signature_algorithm_oid
+        subject, issuer = cert.subject, cert.issuer  # each built in Python on every access
         return cls(
-            subject=cert.subject.rfc4514_string(),
-            issuer=cert.issuer.rfc4514_string(),
+            subject=subject.rfc4514_string(),
+            issuer=issuer.rfc4514_string(),
             serial=format(cert.serial_number, "X"),
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
-            self_signed=names_match(cert.issuer, cert.subject) and signature_valid(cert, cert),
+            self_signed=names_match(issuer, subject) and signature_valid(cert, cert),
             sha256=hashlib.sha256(der).hexdigest(),
             key=_describe_key(cert),
             signature_algorithm=getattr(algorithm, "_name", algorithm.dotted_string),
@@ -298,7 +299,7 @@ def read_endpoint(
     """
     try:
         with (
-            socket.create_connection((host, port), timeout=timeout) as raw,
+            connect(host, port, timeout) as raw,
             _read_context().wrap_socket(raw, server_hostname=None) as tls,
         ):
             der = tls.getpeercert(binary_form=True)

@@ -36,7 +36,7 @@ def host_of(ipo: str) -> tuple[str, int | None]:
     """
     import urllib.parse  # noqa: PLC0415
 
-    from .download import settings_url  # noqa: PLC0415
+    from .address import settings_url  # noqa: PLC0415
 
     parts = urllib.parse.urlsplit(settings_url(ipo))
     assert parts.hostname is not None  # settings_url refuses a URL without a host

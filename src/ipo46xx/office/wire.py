@@ -17,6 +17,8 @@ import socket
 import ssl
 import urllib.parse
 
+from .connect import connect
+
 __all__ = ["Exchange", "printable"]
 
 _MAX_LINE = 65536  # as http.client: a longer line is not HTTP
@@ -57,7 +59,7 @@ class Exchange:
 
     def connect(self) -> None:
         """Open the connection (and the TLS session, checked by ``context``)."""
-        sock = _connect(self.host, self.port, self.timeout)
+        sock = connect(self.host, self.port, self.timeout)
         try:
             if self.context is not None:
                 sock = self.context.wrap_socket(sock, server_hostname=self.host)
@@ -219,27 +221,6 @@ class Exchange:
             last = "" if name in fields else name
             fields.setdefault(name, value.strip())
         raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
-
-
-def _connect(host: str, port: int, timeout: float) -> socket.socket:
-    """A connection to ``host``; an address written as digits is not looked up (the
-    lookup is one more system call per request, and a hand-over of the interpreter lock).
-
-    The request goes out in one write, so Nagle's algorithm never holds part of it back.
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        socket.inet_pton(family, host)
-    except OSError:  # a name, or an address with a zone (fe80::1%eth0)
-        return socket.create_connection((host, port), timeout)
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.settimeout(timeout)
-        sock.connect((host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
 
 
 def printable(text: str) -> str:

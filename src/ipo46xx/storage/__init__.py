@@ -45,6 +45,7 @@ __all__ = [
     "SmbStorage",
     "Storage",
     "StorageBase",
+    "check_target",
     "digest_of",
     "is_temporary",
     "open_storage",
@@ -115,6 +116,17 @@ def open_storage(
         timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         password_from=password_from or "the password given",
     )
+
+
+def check_target(url: str | os.PathLike[str]) -> None:
+    """Check a target URL as :func:`open_storage` does, without looking at the folder.
+
+    >>> check_target("ftp://card/")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ipo46xx.errors.InputError: ...
+    """
+    _parse(url)
 
 
 def target_key(url: str | os.PathLike[str]) -> str:

@@ -103,7 +103,7 @@ def process_count(jobs: int, sites: int, action: str = "stage") -> int:
 class _Worker:
     process: subprocess.Popen[bytes]
     inbox: IO[bytes]  # the worker's standard input: sites to run
-    outbox: IO[bytes]  # its standard output: what happened
+    outbox: IO[bytes]  # its own pipe back (not its standard output): what happened
     running: dict[int, bool] = attrs.Factory(dict)  # index -> started yet
     open: bool = True
 

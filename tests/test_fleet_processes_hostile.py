@@ -29,6 +29,14 @@ from .test_fleet_processes import workers_of
 T = TypeVar("T")
 
 
+@pytest.fixture(autouse=True)
+def tests_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers import from this process's ``sys.path``, and a misbehaving site's class
+    lives in ``tests.hostile_sites``: under ``pytest`` (not ``python -m pytest``, which
+    puts the working folder first) nothing else puts the checkout there."""
+    monkeypatch.syspath_prepend(str(pathlib.Path(__file__).resolve().parent.parent))
+
+
 def within(seconds: float, call: Callable[[], T]) -> T:
     """``call()``, failing the test if it has not returned after ``seconds`` (a hang)."""
     box: list[Any] = []

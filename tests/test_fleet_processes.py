@@ -17,7 +17,7 @@ import pytest
 from ipo46xx.cli.fleet import site_json
 from ipo46xx.fleet import processes
 from ipo46xx.fleet.inventory import load_inventory
-from ipo46xx.fleet.processes import THREADS_PER_PROCESS, process_count
+from ipo46xx.fleet.limits import THREADS_PER_PROCESS, process_count
 from ipo46xx.fleet.runner import FleetProgress, FleetResult, run_fleet
 
 from .fleet_sites import WRONG_PASSWORD_ENV, Fleet, closed_port, states

@@ -3,7 +3,7 @@
 Every site's checks (parsing, the phones' chain, certificates, the journal) run under
 the interpreter lock, and at ``--jobs 64`` one lock is what a run waits for: 1,000 sites
 on a 50 ms link spent about 21 ms of one core each, half of it handing the lock over at
-every system call.  So a large run starts :func:`process_count` workers of
+every system call.  So a large run starts :func:`.limits.process_count` workers of
 :mod:`.worker`, each with its share of the jobs in threads, and hands them sites one at a
 time as their sites finish, in inventory order.
 
@@ -47,7 +47,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from .limits import THREADS_PER_PROCESS
 from .pipes import receive, send
 from .results import EXIT_BUG, SiteResult
 
@@ -55,7 +54,7 @@ if TYPE_CHECKING:
     from .inventory import Site
     from .site_runner import SiteRunner
 
-__all__ = ["THREADS_PER_PROCESS", "WorkerPool", "process_count"]
+__all__ = ["START_TIMEOUT", "WorkerPool"]
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +79,6 @@ _BOOT = (
     "from ipo46xx.fleet.worker import main\n"
     "sys.exit(main(int(sys.argv[3])))\n"
 )
-
-
-def process_count(jobs: int, sites: int, action: str = "stage") -> int:
-    """How many processes share a run: one per core this process may use, as long as
-    each gets :data:`THREADS_PER_PROCESS` workers and as many sites.  ``cert`` runs in
-    one: a site costs it about 3 ms of CPU (one TLS handshake), and over 1,000 sites the
-    workers' start (about 0.3 s of CPU each) cost more than they saved (3.5-3.7 s against
-    3.0-3.3 s at --jobs 64 on 2 cores).
-
-    >>> process_count(8, 1000), process_count(64, 10), process_count(64, 1000, "cert")
-    (1, 1, 1)
-    """
-    if action == "cert" or os.name != "posix" or not sys.executable:
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    share = THREADS_PER_PROCESS
-    return max(1, min(cores or 1, jobs // share, sites // share))
 
 
 @attrs.define(eq=False)

@@ -36,8 +36,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from .inventory import Inventory, Site, default_fleet_state_dir
-from .limits import MAX_JOBS, worker_limit
-from .processes import process_count
+from .limits import MAX_JOBS, process_count, worker_limit
 from .results import (
     ACTIONS,
     CHANGING_ACTIONS,
